@@ -1,0 +1,136 @@
+package io.restpipe;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.restpipe.gateway.GatewayBackend;
+import io.restpipe.gateway.GatewayRole;
+import io.restpipe.gateway.HttpGateway;
+import io.restpipe.handler.HandlerDispatcher;
+import io.restpipe.pipe.PipeClient;
+import io.restpipe.pipe.PipeEvent;
+import io.restpipe.pipe.PipeMetrics;
+import io.restpipe.pipe.PipeReply;
+import io.restpipe.tls.TlsContexts;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A RestPipe client: keeps the pipe to its server up forever, answers the server's events with its handlers, and
+ * lets local programs (through its HTTP gateway) or Java code (through {@link #call}) call the server.
+ *
+ * <pre>{@code
+ * try (RestPipeClient client = RestPipeClient.builder()
+ *         .server(InetSocketAddress.createUnresolved("pipe.example.com", 1234))
+ *         .tls(Path.of("client.crt.pem"), Path.of("client.key.pem"), Path.of("ca.crt.pem"))
+ *         .build().start()) {
+ *     PipeReply reply = client.call(PipeEvent.of("GET", "time")).get();
+ * }
+ * }</pre>
+ */
+public final class RestPipeClient implements AutoCloseable {
+    private final Builder config;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final HandlerDispatcher dispatcher;
+    private final PipeClient pipe;
+    private HttpGateway gateway;
+    private InetSocketAddress httpAddress;
+
+    private RestPipeClient(Builder config) {
+        config.requireTls();
+        this.config = config;
+        this.dispatcher = new HandlerDispatcher(config.handlersOrBuiltins("client"));
+        this.pipe = new PipeClient(config.server, config.settings,
+                TlsContexts.client(config.identity, config.trustedCa), dispatcher, config.listener,
+                new PipeMetrics(registry));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds the gateway and starts dialing the server; returns without waiting for the pipe. */
+    public RestPipeClient start() {
+        try {
+            if (config.httpListen != null) {
+                gateway = new HttpGateway(GatewayRole.CLIENT, new Backend(), config.maxBodyBytes);
+                httpAddress = Binding.bind("client gateway", config.httpListen, gateway::bind);
+            }
+            pipe.start();
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The gateway's bound address, or {@code null} when it runs none. */
+    public InetSocketAddress httpAddress() {
+        return httpAddress;
+    }
+
+    public boolean isConnected() {
+        return pipe.isConnected();
+    }
+
+    /** Calls the server, waiting up to the connect wait for the pipe, and completes with its reply. */
+    public CompletableFuture<PipeReply> call(PipeEvent event) {
+        return pipe.call(event);
+    }
+
+    /** Stops taking calls, tells the server, lets calls in flight finish up to the drain timeout, then closes. */
+    @Override
+    public void close() {
+        if (gateway != null) {
+            gateway.stopAccepting();
+        }
+        pipe.close();
+        if (gateway != null) {
+            gateway.close();
+        }
+        dispatcher.close();
+        registry.close();
+    }
+
+    private final class Backend implements GatewayBackend {
+        @Override
+        public CompletableFuture<PipeReply> call(String target, PipeEvent event) {
+            return pipe.call(event);
+        }
+
+        @Override
+        public boolean isUp() {
+            return pipe.isConnected();
+        }
+
+        @Override
+        public List<Map<String, Object>> clients() {
+            return List.of();
+        }
+
+        @Override
+        public String scrapeMetrics() {
+            return registry.scrape();
+        }
+    }
+
+    /** Configures a {@link RestPipeClient}; it dials localhost:1234 and its gateway listens on 127.0.0.1:8081. */
+    public static final class Builder extends SideConfig<Builder> {
+        InetSocketAddress server = InetSocketAddress.createUnresolved("localhost", 1234);
+
+        private Builder() {
+            super(new InetSocketAddress("127.0.0.1", 8081));
+        }
+
+        /** The server to dial; an unresolved address is looked up again on every attempt. */
+        public Builder server(InetSocketAddress address) {
+            this.server = address;
+            return this;
+        }
+
+        public RestPipeClient build() {
+            return new RestPipeClient(this);
+        }
+    }
+}

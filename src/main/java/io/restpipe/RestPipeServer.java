@@ -1,0 +1,156 @@
+package io.restpipe;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.restpipe.gateway.GatewayBackend;
+import io.restpipe.gateway.GatewayRole;
+import io.restpipe.gateway.HttpGateway;
+import io.restpipe.handler.HandlerDispatcher;
+import io.restpipe.pipe.PipeEvent;
+import io.restpipe.pipe.PipeMetrics;
+import io.restpipe.pipe.PipeReply;
+import io.restpipe.pipe.PipeServer;
+import io.restpipe.pipe.PipeSession;
+import io.restpipe.tls.TlsContexts;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A RestPipe server: accepts pipes from clients, answers their events with its handlers, and lets local programs
+ * (through its HTTP gateway) or Java code (through {@link #call}) call any connected client.
+ *
+ * <pre>{@code
+ * try (RestPipeServer server = RestPipeServer.builder()
+ *         .tls(Path.of("server.crt.pem"), Path.of("server.key.pem"), Path.of("ca.crt.pem"))
+ *         .build().start()) {
+ *     PipeReply reply = server.call("fileserver", PipeEvent.of("GET", "time")).get();
+ * }
+ * }</pre>
+ */
+public final class RestPipeServer implements AutoCloseable {
+    private final Builder config;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final HandlerDispatcher dispatcher;
+    private final PipeServer pipe;
+    private HttpGateway gateway;
+    private InetSocketAddress pipeAddress;
+    private InetSocketAddress httpAddress;
+
+    private RestPipeServer(Builder config) {
+        config.requireTls();
+        this.config = config;
+        this.dispatcher = new HandlerDispatcher(config.handlersOrBuiltins("server"));
+        this.pipe = new PipeServer(config.settings, TlsContexts.server(config.identity, config.trustedCa),
+                dispatcher, config.listener, new PipeMetrics(registry));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds the pipe listener, then the gateway; on failure nothing is left running. */
+    public RestPipeServer start() {
+        try {
+            pipeAddress = Binding.bind("pipe", config.pipeListen, pipe::bind);
+            if (config.httpListen != null) {
+                gateway = new HttpGateway(GatewayRole.SERVER, new Backend(), config.maxBodyBytes);
+                httpAddress = Binding.bind("server gateway", config.httpListen, gateway::bind);
+            }
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress pipeAddress() {
+        return pipeAddress;
+    }
+
+    /** The gateway's bound address, or {@code null} when it runs none. */
+    public InetSocketAddress httpAddress() {
+        return httpAddress;
+    }
+
+    /** Calls the client {@code target} (identity name, IP address or DNS name) and completes with its reply. */
+    public CompletableFuture<PipeReply> call(String target, PipeEvent event) {
+        return pipe.call(target, event);
+    }
+
+    /** Names of the connected clients. */
+    public List<String> connectedClients() {
+        return pipe.clients().sessions().stream().map(s -> s.peer().name()).sorted().toList();
+    }
+
+    /** Stops taking calls and pipes, lets calls in flight finish up to the drain timeout, then closes everything. */
+    @Override
+    public void close() {
+        if (gateway != null) {
+            gateway.stopAccepting();
+        }
+        pipe.close();
+        if (gateway != null) {
+            gateway.close();
+        }
+        dispatcher.close();
+        registry.close();
+    }
+
+    private final class Backend implements GatewayBackend {
+        @Override
+        public CompletableFuture<PipeReply> call(String target, PipeEvent event) {
+            return pipe.call(target, event);
+        }
+
+        @Override
+        public boolean isUp() {
+            return pipe.isListening();
+        }
+
+        @Override
+        public List<Map<String, Object>> clients() {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (PipeSession session : pipe.clients().sessions()) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("name", session.peer().name());
+                row.put("remote_address", session.peer().host() + ":" + session.peer().address().getPort());
+                row.put("connected_since", session.connectedSince().toString());
+                Duration rtt = session.heartbeatRtt();
+                row.put("heartbeat_rtt_ms", rtt == null ? null : rtt.toNanos() / 1_000_000.0);
+                row.put("events_in_flight", session.inFlight());
+                rows.add(row);
+            }
+            rows.sort((a, b) -> a.get("name").toString().compareTo(b.get("name").toString()));
+            return rows;
+        }
+
+        @Override
+        public String scrapeMetrics() {
+            return registry.scrape();
+        }
+    }
+
+    /** Configures a {@link RestPipeServer}; the pipe listens on 0.0.0.0:1234 and the gateway on 127.0.0.1:8080. */
+    public static final class Builder extends SideConfig<Builder> {
+        InetSocketAddress pipeListen = new InetSocketAddress("0.0.0.0", 1234);
+
+        private Builder() {
+            super(new InetSocketAddress("127.0.0.1", 8080));
+        }
+
+        /** Where the server accepts pipes (port 0 = any free port). */
+        public Builder pipeListen(InetSocketAddress address) {
+            this.pipeListen = address;
+            return this;
+        }
+
+        public RestPipeServer build() {
+            return new RestPipeServer(this);
+        }
+    }
+}

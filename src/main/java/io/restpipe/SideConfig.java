@@ -1,0 +1,83 @@
+package io.restpipe;
+
+import io.restpipe.handler.BuiltinHandlers;
+import io.restpipe.handler.Handlers;
+import io.restpipe.pipe.PipeListener;
+import io.restpipe.pipe.PipeSettings;
+import io.restpipe.tls.Identity;
+import io.restpipe.tls.PemFiles;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+
+/** What a server and a client are both configured with; the base of their builders. */
+abstract class SideConfig<B extends SideConfig<B>> {
+    Identity identity;
+    List<X509Certificate> trustedCa;
+    InetSocketAddress httpListen;
+    Handlers handlers;
+    PipeListener listener = new PipeListener() { };
+    PipeSettings settings = PipeSettings.defaults();
+    int maxBodyBytes = io.restpipe.gateway.HttpGateway.DEFAULT_MAX_BODY_BYTES;
+
+    SideConfig(InetSocketAddress defaultHttp) {
+        this.httpListen = defaultHttp;
+    }
+
+    @SuppressWarnings("unchecked")
+    private B self() {
+        return (B) this;
+    }
+
+    /** Own identity and the CA that signs the other side. */
+    public B tls(Identity identity, List<X509Certificate> trustedCa) {
+        this.identity = identity;
+        this.trustedCa = List.copyOf(trustedCa);
+        return self();
+    }
+
+    /** Own identity and the CA that signs the other side, from PEM files. */
+    public B tls(Path certificate, Path key, Path ca) {
+        return tls(Identity.load(certificate, key), PemFiles.readCertificates(ca));
+    }
+
+    /** Where the local HTTP gateway listens (port 0 = any free port); {@code null} runs no gateway. */
+    public B httpListen(InetSocketAddress address) {
+        this.httpListen = address;
+        return self();
+    }
+
+    /** The handlers that answer the other side's events; without this call, the built-ins. */
+    public B handlers(Handlers handlers) {
+        this.handlers = handlers;
+        return self();
+    }
+
+    public B listener(PipeListener listener) {
+        this.listener = Objects.requireNonNull(listener);
+        return self();
+    }
+
+    public B settings(PipeSettings settings) {
+        this.settings = Objects.requireNonNull(settings);
+        return self();
+    }
+
+    /** Gateway request bodies over this many bytes are refused with 413. */
+    public B maxBodyBytes(int bytes) {
+        this.maxBodyBytes = bytes;
+        return self();
+    }
+
+    Handlers handlersOrBuiltins(String side) {
+        return handlers != null ? handlers : BuiltinHandlers.register(new Handlers(), side);
+    }
+
+    void requireTls() {
+        if (identity == null || trustedCa == null) {
+            throw new IllegalStateException("a certificate, its key and the CA are required (tls(...))");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.restpipe.handler;
+
+import io.restpipe.pipe.PipeReply;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns what a handler returned or threw into the reply sent back through the pipe. */
+final class Replies {
+    private static final String TEXT = "text/plain; charset=utf-8";
+    private static final String BINARY = "application/octet-stream";
+
+    private Replies() {
+    }
+
+    static PipeReply fromResult(Object result) {
+        if (result == null) {
+            return new PipeReply(PipeReply.CODE_OK, 200, null, List.of(), null);
+        }
+        if (result instanceof Reply reply) {
+            return reply.toPipeReply();
+        }
+        if (result instanceof PipeReply reply) {
+            return reply;
+        }
+        if (result instanceof String text) {
+            return ok(TEXT, text.getBytes(StandardCharsets.UTF_8));
+        }
+        if (result instanceof byte[] bytes) {
+            return ok(BINARY, bytes);
+        }
+        if (result instanceof InputStream stream) {
+            try (stream) {
+                return ok(BINARY, stream.readAllBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return ok(JsonCodec.CONTENT_TYPE, JsonCodec.encode(result));
+    }
+
+    static PipeReply noHandler(String verb, String noun) {
+        return error(PipeReply.CODE_NO_HANDLER, 404, Map.of("error", "no handler for " + verb + " " + noun,
+                "verb", verb, "noun", noun));
+    }
+
+    static PipeReply handlerFailed(Throwable failure) {
+        StringWriter traceback = new StringWriter();
+        failure.printStackTrace(new PrintWriter(traceback));
+        Map<String, Object> exception = new LinkedHashMap<>();
+        exception.put("message", failure.getMessage());
+        exception.put("traceback", traceback.toString());
+        exception.put("class", failure.getClass().getName());
+        return error(PipeReply.CODE_HANDLER_FAILED, 500, Map.of("exception", exception));
+    }
+
+    static PipeReply unavailable(String why) {
+        return error(PipeReply.CODE_HANDLER_FAILED, 503, Map.of("error", why));
+    }
+
+    private static PipeReply ok(String contentType, byte[] body) {
+        return new PipeReply(PipeReply.CODE_OK, 200, contentType, List.of(), body);
+    }
+
+    private static PipeReply error(int code, int status, Map<String, ?> body) {
+        return new PipeReply(code, status, JsonCodec.CONTENT_TYPE, List.of(), JsonCodec.encode(body));
+    }
+}

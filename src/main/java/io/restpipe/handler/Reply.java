@@ -1,0 +1,77 @@
+package io.restpipe.handler;
+
+import io.restpipe.pipe.HeaderField;
+import io.restpipe.pipe.PipeReply;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A handler's full answer: status, content type, headers, return code and body.
+ *
+ * <pre>{@code
+ * return Reply.status(201).header("Location", "/items/7").json(Map.of("id", 7));
+ * }</pre>
+ */
+public final class Reply {
+    private int status = 200;
+    private int code = PipeReply.CODE_OK;
+    private String contentType;
+    private final List<HeaderField> headers = new ArrayList<>();
+    private byte[] body = new byte[0];
+
+    private Reply() {
+    }
+
+    public static Reply ok() {
+        return new Reply();
+    }
+
+    public static Reply status(int status) {
+        return new Reply().withStatus(status);
+    }
+
+    public Reply withStatus(int status) {
+        this.status = status;
+        return this;
+    }
+
+    /** The event return code sent as {@code X-Event-Return-Code}; 0 means handled. */
+    public Reply code(int code) {
+        this.code = code;
+        return this;
+    }
+
+    public Reply contentType(String contentType) {
+        this.contentType = contentType;
+        return this;
+    }
+
+    public Reply header(String name, String value) {
+        headers.add(new HeaderField(name, value));
+        return this;
+    }
+
+    public Reply body(byte[] body) {
+        this.body = body == null ? new byte[0] : body;
+        return this;
+    }
+
+    /** A text body; the content type becomes {@code text/plain; charset=utf-8} unless one was set. */
+    public Reply text(String text) {
+        if (contentType == null) {
+            contentType = "text/plain; charset=utf-8";
+        }
+        return body(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code value} encoded as JSON, with content type {@code application/json}. */
+    public Reply json(Object value) {
+        contentType = JsonCodec.CONTENT_TYPE;
+        return body(JsonCodec.encode(value));
+    }
+
+    PipeReply toPipeReply() {
+        return new PipeReply(code, status, contentType, headers, body);
+    }
+}

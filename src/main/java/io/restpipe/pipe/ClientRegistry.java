@@ -1,0 +1,133 @@
+package io.restpipe.pipe;
+
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The server's connected clients by identity name (newest pipe wins), and the lookup of a call's target by
+ * name, IP address or DNS name. Thread-safe.
+ */
+public final class ClientRegistry {
+    private final Map<String, PipeSession> byName = new ConcurrentHashMap<>();
+    private final Set<String> everConnected = ConcurrentHashMap.newKeySet();
+    private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer;
+    private final Executor resolverExecutor;
+
+    /**
+     * @param timer            runs the connect-wait timeouts
+     * @param resolverExecutor runs blocking DNS look-ups, off the event loops
+     */
+    ClientRegistry(ScheduledExecutorService timer, Executor resolverExecutor) {
+        this.timer = timer;
+        this.resolverExecutor = resolverExecutor;
+    }
+
+    /** Registers {@code session} and returns the older pipe of the same name it replaces, if any. */
+    PipeSession add(PipeSession session) {
+        everConnected.add(session.peer().name());
+        PipeSession replaced = byName.put(session.peer().name(), session);
+        for (Waiter waiter : waiters) {
+            if (waiter.matches.test(session) && waiter.future.complete(session)) {
+                waiters.remove(waiter);
+            }
+        }
+        return replaced;
+    }
+
+    /** Forgets {@code session} unless a newer pipe of the same name already took its place. */
+    boolean remove(PipeSession session) {
+        return byName.remove(session.peer().name(), session);
+    }
+
+    public Collection<PipeSession> sessions() {
+        return List.copyOf(byName.values());
+    }
+
+    public int size() {
+        return byName.size();
+    }
+
+    /**
+     * Finds the pipe for {@code target}: a connected client's name, an IP literal equal to a client's address, or
+     * a DNS name resolving to one. Fails with {@link PipeException}: NOT_FOUND for a name nobody knows, AMBIGUOUS
+     * when several clients share the address, UNAVAILABLE when no match connects within {@code wait}.
+     */
+    public CompletableFuture<PipeSession> resolve(String target, Duration wait) {
+        PipeSession byIdentity = byName.get(target);
+        if (byIdentity != null && byIdentity.isAvailable()) {
+            return CompletableFuture.completedFuture(byIdentity);
+        }
+        if (everConnected.contains(target)) {
+            return await(target, session -> session.peer().name().equals(target), wait);
+        }
+        if (NetUtil.isValidIpV4Address(target) || NetUtil.isValidIpV6Address(stripBrackets(target))) {
+            return byAddresses(target, Set.of(NetUtil.createInetAddressFromIpAddressString(stripBrackets(target))),
+                    wait);
+        }
+        return CompletableFuture.supplyAsync(() -> lookUp(target), resolverExecutor)
+                .thenCompose(addresses -> byAddresses(target, addresses, wait));
+    }
+
+    private CompletableFuture<PipeSession> byAddresses(String target, Set<InetAddress> addresses, Duration wait) {
+        Predicate<PipeSession> atAddress = session -> addresses.contains(session.peer().address().getAddress());
+        List<PipeSession> matches = byName.values().stream()
+                .filter(PipeSession::isAvailable).filter(atAddress).collect(Collectors.toList());
+        if (matches.size() == 1) {
+            return CompletableFuture.completedFuture(matches.get(0));
+        }
+        if (matches.size() > 1) {
+            String names = matches.stream().map(s -> s.peer().name()).sorted().collect(Collectors.joining(", "));
+            return CompletableFuture.failedFuture(new PipeException(PipeException.Kind.AMBIGUOUS,
+                    "several clients are connected from " + target + ": " + names));
+        }
+        return await(target, atAddress, wait);
+    }
+
+    private CompletableFuture<PipeSession> await(String target, Predicate<PipeSession> matches, Duration wait) {
+        Waiter waiter = new Waiter(matches, new CompletableFuture<>());
+        waiters.add(waiter);
+        // A pipe may have come up between the look-up above and registering the waiter.
+        byName.values().stream().filter(PipeSession::isAvailable).filter(matches).findFirst()
+                .ifPresent(waiter.future::complete);
+        var timeout = timer.schedule(() -> waiter.future.completeExceptionally(new PipeException(
+                PipeException.Kind.UNAVAILABLE, "client " + target + " is not connected (waited "
+                + wait.toMillis() + " ms)")), wait.toNanos(), TimeUnit.NANOSECONDS);
+        waiter.future.whenComplete((session, error) -> {
+            waiters.remove(waiter);
+            timeout.cancel(false);
+        });
+        return waiter.future;
+    }
+
+    private static Set<InetAddress> lookUp(String name) {
+        try {
+            return Set.of(InetAddress.getAllByName(name));
+        } catch (UnknownHostException e) {
+            throw new PipeException(PipeException.Kind.NOT_FOUND,
+                    "no client is named " + name + " and it does not resolve as a host name");
+        }
+    }
+
+    private static String stripBrackets(String target) {
+        return target.startsWith("[") && target.endsWith("]") ? target.substring(1, target.length() - 1) : target;
+    }
+
+    private record Waiter(Predicate<PipeSession> matches, CompletableFuture<PipeSession> future) {
+    }
+}

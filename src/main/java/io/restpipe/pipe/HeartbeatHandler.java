@@ -1,0 +1,99 @@
+package io.restpipe.pipe;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.restpipe.wire.Frame;
+import io.restpipe.wire.FrameType;
+import io.restpipe.wire.proto.Heartbeat;
+import io.restpipe.wire.proto.HeartbeatReply;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps a pipe honest: answers the peer's heartbeats and, on the client, sends one every interval and drops the
+ * pipe when a reply is later than the timeout. The server side drops a silent pipe through the
+ * {@link io.netty.handler.timeout.IdleStateHandler} placed before this one. Event loop only.
+ */
+final class HeartbeatHandler extends ChannelDuplexHandler {
+    private static final HeartbeatReply REPLY = HeartbeatReply.getDefaultInstance();
+    private static final Heartbeat BEAT = Heartbeat.getDefaultInstance();
+
+    private final boolean sending;
+    private final long intervalNanos;
+    private final long timeoutNanos;
+    private final PipeMetrics metrics;
+    private ScheduledFuture<?> ticker;
+    private int nextId = 1;
+    private long oldestUnansweredNanos = -1;
+    private volatile long lastRttNanos = -1;
+
+    /** @param sending true on the client, which drives heartbeats; false on the server, which only answers */
+    HeartbeatHandler(boolean sending, Duration interval, Duration timeout, PipeMetrics metrics) {
+        this.sending = sending;
+        this.intervalNanos = interval.toNanos();
+        this.timeoutNanos = timeout.toNanos();
+        this.metrics = metrics;
+    }
+
+    /** The last heartbeat round-trip time, or {@code null} before the first reply. */
+    Duration lastRtt() {
+        long rtt = lastRttNanos;
+        return rtt < 0 ? null : Duration.ofNanos(rtt);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess() && sending) {
+            ticker = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), 0, Math.min(intervalNanos,
+                    timeoutNanos), TimeUnit.NANOSECONDS);
+        } else if (evt instanceof IdleStateEvent) {
+            PipeSession.closeWithReason(ctx.channel(), "peer silent for " + (2 * intervalNanos / 1_000_000) + " ms");
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private void tick(ChannelHandlerContext ctx) {
+        long now = ctx.executor().ticker().nanoTime();
+        if (oldestUnansweredNanos >= 0 && now - oldestUnansweredNanos >= timeoutNanos) {
+            PipeSession.closeWithReason(ctx.channel(), "no heartbeat reply within "
+                    + (timeoutNanos / 1_000_000) + " ms");
+            return;
+        }
+        if (oldestUnansweredNanos < 0) {
+            oldestUnansweredNanos = now;
+        }
+        ctx.writeAndFlush(Frame.of(nextId++, BEAT));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Frame frame) {
+            if (frame.type() == FrameType.HEARTBEAT) {
+                ctx.writeAndFlush(Frame.of(frame.id(), REPLY));
+                return;
+            }
+            if (frame.type() == FrameType.HEARTBEAT_REPLY) {
+                if (oldestUnansweredNanos >= 0) {
+                    long rtt = ctx.executor().ticker().nanoTime() - oldestUnansweredNanos;
+                    lastRttNanos = rtt;
+                    metrics.heartbeatRtt(Duration.ofNanos(rtt));
+                    oldestUnansweredNanos = -1;
+                }
+                return;
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (ticker != null) {
+            ticker.cancel(false);
+        }
+        ctx.fireChannelInactive();
+    }
+}

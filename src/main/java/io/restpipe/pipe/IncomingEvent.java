@@ -1,0 +1,11 @@
+package io.restpipe.pipe;
+
+import java.time.Instant;
+
+/**
+ * An event that arrived from a peer, with who sent it and until when the sender waits.
+ *
+ * @param deadline the instant after which the caller no longer waits, or {@code null} when it gave none
+ */
+public record IncomingEvent(PeerInfo peer, PipeEvent event, Instant deadline) {
+}

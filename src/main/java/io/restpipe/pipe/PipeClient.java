@@ -1,0 +1,199 @@
+package io.restpipe.pipe;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one pipe to the server up forever, reconnecting with jittered exponential backoff, and calls the server
+ * through it. Thread-safe.
+ *
+ * <pre>{@code
+ * PipeClient client = new PipeClient(InetSocketAddress.createUnresolved("server", 1234), settings, ssl,
+ *         dispatcher, listener, metrics);
+ * client.start();
+ * client.call(PipeEvent.of("GET", "time")).get();
+ * }</pre>
+ */
+public final class PipeClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PipeClient.class);
+    private static final AttributeKey<PipeSession> SESSION = AttributeKey.valueOf("restpipe.session");
+    /** A pipe that stayed up this long resets the backoff, so the next reconnect is quick again. */
+    private static final Duration STABLE_AFTER = Duration.ofSeconds(30);
+
+    private final InetSocketAddress serverAddress;
+    private final PipeSettings settings;
+    private final PipeListener listener;
+    private final PipeMetrics metrics;
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30));
+    private volatile PipeSession current;
+    private volatile CompletableFuture<PipeSession> nextSession = new CompletableFuture<>();
+    private volatile boolean closing;
+    private Instant failingSince;
+    private int failedAttempts;
+
+    /** @param serverAddress where to dial; an unresolved address is looked up afresh on every attempt */
+    public PipeClient(InetSocketAddress serverAddress, PipeSettings settings, SslContext sslContext,
+                      EventDispatcher dispatcher, PipeListener listener, PipeMetrics metrics) {
+        this.serverAddress = serverAddress;
+        this.settings = settings;
+        this.listener = listener;
+        this.metrics = metrics;
+        this.group = EventLoops.create("restpipe-client", 1);
+        this.bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.heartbeatTimeout().toMillis())
+                .handler(new PipeInitializer(true, sslContext, serverAddress, settings, dispatcher, metrics,
+                        this::sessionStarted));
+    }
+
+    /** Starts dialing; returns at once. Calls made before the pipe is up wait for it up to the connect wait. */
+    public void start() {
+        group.execute(this::connect);
+    }
+
+    public boolean isConnected() {
+        PipeSession session = current;
+        return session != null && session.isAvailable();
+    }
+
+    /** The live pipe, or {@code null} while disconnected. */
+    public PipeSession session() {
+        PipeSession session = current;
+        return session != null && session.isAvailable() ? session : null;
+    }
+
+    public PipeSettings settings() {
+        return settings;
+    }
+
+    /** Completes with the live pipe, waiting for it up to {@code wait}; fails with UNAVAILABLE after that. */
+    public CompletableFuture<PipeSession> awaitSession(Duration wait) {
+        PipeSession session = session();
+        if (session != null) {
+            return CompletableFuture.completedFuture(session);
+        }
+        CompletableFuture<PipeSession> result = new CompletableFuture<>();
+        nextSession.thenAccept(result::complete);
+        var timeout = group.schedule(() -> result.completeExceptionally(new PipeException(
+                PipeException.Kind.UNAVAILABLE, "pipe to " + serverAddress.getHostString() + ":"
+                + serverAddress.getPort() + " is down (waited " + wait.toMillis() + " ms)")),
+                wait.toNanos(), TimeUnit.NANOSECONDS);
+        result.whenComplete((s, e) -> timeout.cancel(false));
+        return result;
+    }
+
+    /** Calls the server, waiting up to the connect wait for the pipe and up to the event timeout for the reply. */
+    public CompletableFuture<PipeReply> call(PipeEvent event) {
+        Duration timeout = event.timeout() != null ? event.timeout() : settings.eventTimeout();
+        return awaitSession(settings.connectWait()).thenCompose(session -> session.call(event, timeout));
+    }
+
+    private void connect() {
+        if (closing) {
+            return;
+        }
+        ChannelFuture attempt = bootstrap.connect(serverAddress);
+        attempt.addListener(done -> {
+            if (!done.isSuccess()) {
+                attemptFailed(done.cause());
+                return;
+            }
+            Channel channel = attempt.channel();
+            channel.closeFuture().addListener(closed -> {
+                // A pipe that got as far as a session reports its end through the session instead.
+                if (channel.attr(SESSION).get() == null) {
+                    attemptFailed(new PipeException(PipeException.Kind.UNAVAILABLE,
+                            PipeSession.closeReason(channel, "connection closed during the TLS handshake")));
+                }
+            });
+        });
+    }
+
+    private void sessionStarted(PipeSession session) {
+        session.channel().attr(SESSION).set(session);
+        failedAttempts = 0;
+        failingSince = null;
+        current = session;
+        metrics.pipeUp();
+        log.info("connected to server {} at {}", session.peer().name(), session.peer().address());
+        listener.connected(session.peer());
+        listener.peerStarted(session.peer());
+        CompletableFuture<PipeSession> waiting = nextSession;
+        nextSession = new CompletableFuture<>();
+        waiting.complete(session);
+        session.closeFuture().thenAccept(reason -> sessionEnded(session, reason));
+    }
+
+    private void sessionEnded(PipeSession session, String reason) {
+        current = null;
+        metrics.pipeDown();
+        log.info("disconnected from server {}: {}", session.peer().name(), reason);
+        listener.disconnected(session.peer(), reason);
+        listener.peerStopped(session.peer());
+        if (Duration.between(session.connectedSince(), Instant.now()).compareTo(STABLE_AFTER) >= 0) {
+            backoff.reset();
+        }
+        scheduleReconnect();
+    }
+
+    private void attemptFailed(Throwable cause) {
+        if (closing) {
+            return;
+        }
+        failedAttempts++;
+        if (failingSince == null) {
+            failingSince = Instant.now();
+        }
+        metrics.connectFailed();
+        String reason = PipeHandshakeHandler.describe(cause);
+        if (failedAttempts == 1 || failedAttempts % 10 == 0) {
+            log.warn("cannot connect to {}:{} (attempt {}, failing since {}): {}", serverAddress.getHostString(),
+                    serverAddress.getPort(), failedAttempts, failingSince, reason);
+        }
+        listener.connectFailed(failedAttempts, failingSince, cause);
+        scheduleReconnect();
+    }
+
+    private void scheduleReconnect() {
+        if (!closing) {
+            Duration delay = backoff.next();
+            group.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Stops reconnecting, tells the server this side is going away, lets calls in flight finish for up to the
+     * drain timeout, then closes the pipe.
+     */
+    @Override
+    public void close() {
+        closing = true;
+        PipeSession session = current;
+        if (session != null) {
+            session.goAway("client shutting down");
+            Drain.await(() -> List.of(session), settings.drainTimeout());
+            session.close("client shut down");
+            session.closeFuture().orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,68 @@
+package io.restpipe.pipe;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.restpipe.wire.FrameDecoder;
+import io.restpipe.wire.FrameEncoder;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Builds a pipe's channel pipeline: TLS first, then framing, heartbeats, and finally the session, which
+ * {@link PipeHandshakeHandler} puts in place once the peer's certificate is known.
+ */
+final class PipeInitializer extends ChannelInitializer<Channel> {
+    private static final FrameEncoder ENCODER = new FrameEncoder();
+
+    private final boolean clientSide;
+    private final SslContext sslContext;
+    private final InetSocketAddress serverAddress;
+    private final PipeSettings settings;
+    private final EventDispatcher dispatcher;
+    private final PipeMetrics metrics;
+    private final ByteCountingHandler byteCounter;
+    private final Consumer<PipeSession> onSession;
+
+    /**
+     * @param serverAddress the host and port the client dialed, whose host the server certificate must name;
+     *                      {@code null} on the server
+     */
+    PipeInitializer(boolean clientSide, SslContext sslContext, InetSocketAddress serverAddress,
+                    PipeSettings settings, EventDispatcher dispatcher, PipeMetrics metrics,
+                    Consumer<PipeSession> onSession) {
+        this.clientSide = clientSide;
+        this.sslContext = sslContext;
+        this.serverAddress = serverAddress;
+        this.settings = settings;
+        this.dispatcher = dispatcher;
+        this.metrics = metrics;
+        this.byteCounter = new ByteCountingHandler(metrics);
+        this.onSession = onSession;
+    }
+
+    @Override
+    protected void initChannel(Channel channel) {
+        ChannelPipeline pipeline = channel.pipeline();
+        SslHandler ssl = clientSide
+                ? sslContext.newHandler(channel.alloc(), serverAddress.getHostString(), serverAddress.getPort())
+                : sslContext.newHandler(channel.alloc());
+        ssl.setHandshakeTimeout(settings.heartbeatTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        pipeline.addLast("bytes", byteCounter);
+        pipeline.addLast("tls", ssl);
+        if (!clientSide) {
+            long silentMillis = 2 * settings.heartbeatInterval().toMillis();
+            pipeline.addLast("idle", new IdleStateHandler(silentMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        pipeline.addLast("frameDecoder", new FrameDecoder(settings.maxFramePayload()));
+        pipeline.addLast("frameEncoder", ENCODER);
+        pipeline.addLast("heartbeat", new HeartbeatHandler(clientSide, settings.heartbeatInterval(),
+                settings.heartbeatTimeout(), metrics));
+        pipeline.addLast("handshake", new PipeHandshakeHandler(clientSide, settings, dispatcher, metrics,
+                onSession));
+    }
+}

@@ -1,0 +1,132 @@
+package io.restpipe.pipe;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts pipes from clients over mutual TLS and calls them by target. Thread-safe.
+ *
+ * <pre>{@code
+ * PipeServer server = new PipeServer(settings, ssl, dispatcher, listener, metrics);
+ * server.bind(new InetSocketAddress("0.0.0.0", 1234));
+ * server.call("fileserver", PipeEvent.of("GET", "time")).get();
+ * }</pre>
+ */
+public final class PipeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PipeServer.class);
+    private static final Duration IDLE_NOTICE = Duration.ofMinutes(1);
+
+    private final PipeSettings settings;
+    private final PipeListener listener;
+    private final PipeMetrics metrics;
+    private final EventLoopGroup group;
+    private final ExecutorService resolver;
+    private final ClientRegistry registry;
+    private final ServerBootstrap bootstrap;
+    private volatile Channel serverChannel;
+
+    public PipeServer(PipeSettings settings, SslContext sslContext, EventDispatcher dispatcher,
+                      PipeListener listener, PipeMetrics metrics) {
+        this.settings = settings;
+        this.listener = listener;
+        this.metrics = metrics;
+        this.group = EventLoops.create("restpipe-server", 0);
+        this.resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("restpipe-resolver", true));
+        this.registry = new ClientRegistry(group, resolver);
+        this.bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new PipeInitializer(false, sslContext, null, settings, dispatcher, metrics,
+                        this::sessionStarted));
+    }
+
+    /** Starts accepting pipes on {@code address} (port 0 = any free port) and returns the bound address. */
+    public InetSocketAddress bind(InetSocketAddress address) throws InterruptedException {
+        serverChannel = bootstrap.bind(address).sync().channel();
+        group.scheduleAtFixedRate(this::noticeIdle, IDLE_NOTICE.toMillis(), IDLE_NOTICE.toMillis(),
+                TimeUnit.MILLISECONDS);
+        InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
+        log.info("pipe listener on {}", bound);
+        return bound;
+    }
+
+    public boolean isListening() {
+        Channel channel = serverChannel;
+        return channel != null && channel.isActive();
+    }
+
+    public ClientRegistry clients() {
+        return registry;
+    }
+
+    public PipeSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Calls the client named by {@code target} (see {@link ClientRegistry#resolve}), waiting up to the connect
+     * wait for it to be connected and up to {@code timeout} (or the event timeout) for the reply.
+     */
+    public CompletableFuture<PipeReply> call(String target, PipeEvent event) {
+        Duration timeout = event.timeout() != null ? event.timeout() : settings.eventTimeout();
+        return registry.resolve(target, settings.connectWait()).thenCompose(session -> session.call(event, timeout));
+    }
+
+    private void sessionStarted(PipeSession session) {
+        PeerInfo peer = session.peer();
+        PipeSession replaced = registry.add(session);
+        metrics.pipeUp();
+        if (replaced != null) {
+            replaced.close("replaced by a newer pipe from " + peer.address());
+        }
+        log.info("client {} connected from {}", peer.name(), peer.address());
+        listener.clientAdded(peer, registry.size());
+        listener.peerStarted(peer);
+        session.closeFuture().thenAccept(reason -> {
+            metrics.pipeDown();
+            registry.remove(session);
+            log.info("client {} at {} disconnected: {}", peer.name(), peer.address(), reason);
+            listener.clientRemoved(peer, registry.size(), reason);
+            listener.peerStopped(peer);
+        });
+    }
+
+    private void noticeIdle() {
+        if (registry.size() == 0) {
+            listener.idle();
+        }
+    }
+
+    /**
+     * Stops accepting pipes, tells every client it is going away, lets calls in flight finish for up to the drain
+     * timeout, then closes every pipe.
+     */
+    @Override
+    public void close() {
+        Channel channel = serverChannel;
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        registry.sessions().forEach(session -> session.goAway("server shutting down"));
+        Drain.await(registry::sessions, settings.drainTimeout());
+        registry.sessions().forEach(session -> session.close("server shut down"));
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        resolver.shutdownNow();
+    }
+}

@@ -1,0 +1,54 @@
+package io.restpipe.pipe;
+
+import java.time.Duration;
+
+/**
+ * The timing and size knobs of a pipe.
+ *
+ * @param heartbeatInterval how often the client sends a heartbeat; the server drops a pipe silent for twice this
+ * @param heartbeatTimeout  how long the client waits for a heartbeat's reply before it drops the pipe and reconnects
+ * @param connectWait       how long a call waits for its target pipe to be (re)connected before it fails as
+ *                          unavailable
+ * @param eventTimeout      how long a call waits for its reply, from the moment it is sent, before it fails with
+ *                          deadline exceeded and the peer is told to cancel
+ * @param drainTimeout      on shutdown, how long calls in flight may still take before the pipe is closed
+ * @param maxFramePayload   the largest frame payload accepted, in bytes; a frame announcing more closes the pipe
+ */
+public record PipeSettings(
+        Duration heartbeatInterval,
+        Duration heartbeatTimeout,
+        Duration connectWait,
+        Duration eventTimeout,
+        Duration drainTimeout,
+        int maxFramePayload) {
+
+    public static final int DEFAULT_MAX_FRAME_PAYLOAD = 16 * 1024 * 1024;
+
+    public static PipeSettings defaults() {
+        return new PipeSettings(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(20),
+                Duration.ofSeconds(60), Duration.ofSeconds(10), DEFAULT_MAX_FRAME_PAYLOAD);
+    }
+
+    public PipeSettings withHeartbeat(Duration interval, Duration timeout) {
+        return new PipeSettings(interval, timeout, connectWait, eventTimeout, drainTimeout, maxFramePayload);
+    }
+
+    public PipeSettings withConnectWait(Duration wait) {
+        return new PipeSettings(heartbeatInterval, heartbeatTimeout, wait, eventTimeout, drainTimeout,
+                maxFramePayload);
+    }
+
+    public PipeSettings withEventTimeout(Duration timeout) {
+        return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, timeout, drainTimeout,
+                maxFramePayload);
+    }
+
+    public PipeSettings withDrainTimeout(Duration timeout) {
+        return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, eventTimeout, timeout,
+                maxFramePayload);
+    }
+
+    public PipeSettings withMaxFramePayload(int bytes) {
+        return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, eventTimeout, drainTimeout, bytes);
+    }
+}

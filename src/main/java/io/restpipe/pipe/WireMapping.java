@@ -1,0 +1,118 @@
+package io.restpipe.pipe;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.restpipe.wire.proto.Event;
+import io.restpipe.wire.proto.EventReply;
+import io.restpipe.wire.proto.Header;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** Converts calls and replies between their Java records and their wire messages, v1 quirks included. */
+final class WireMapping {
+    /** The protocol version this implementation speaks; v1 peers send 1. */
+    static final int PROTOCOL_VERSION = 2;
+
+    private WireMapping() {
+    }
+
+    /**
+     * The wire form of an event. A v1 peer knows neither arguments nor uppercase verbs, so for it the arguments
+     * ride in the noun after {@code //}, as the original gateway wrote them, and the verb is lowercased.
+     */
+    static Event toWire(PipeEvent event, boolean v1Peer, Duration timeout) {
+        Event.Builder wire = Event.newBuilder()
+                .setVersion(PROTOCOL_VERSION)
+                .setData(bytes(event.body()));
+        if (event.contentType() != null) {
+            wire.setMimetype(event.contentType());
+        }
+        if (v1Peer) {
+            wire.setVerb(event.verb().toLowerCase(Locale.ROOT)).setNoun(nounWithArguments(event));
+        } else {
+            wire.setVerb(event.verb()).setNoun(event.noun()).addAllArguments(event.arguments());
+        }
+        if (!event.query().isEmpty()) {
+            wire.setQuery(event.query());
+        }
+        for (HeaderField header : event.headers()) {
+            wire.addHeaders(Header.newBuilder().setName(header.name()).setValue(header.value()));
+        }
+        if (timeout != null) {
+            wire.setTimeoutMs((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        }
+        return wire.build();
+    }
+
+    static PipeEvent fromWire(Event wire) {
+        String noun = wire.getNoun();
+        List<String> arguments = wire.getArgumentsList();
+        int split = noun.indexOf("//");
+        if (arguments.isEmpty() && split >= 0) {
+            arguments = PercentCoding.decodeSegments(noun.substring(split + 2));
+            noun = noun.substring(0, split);
+        }
+        List<HeaderField> headers = new ArrayList<>(wire.getHeadersCount());
+        for (Header header : wire.getHeadersList()) {
+            headers.add(new HeaderField(header.getName(), header.getValue()));
+        }
+        return new PipeEvent(wire.getVerb(), noun, arguments, wire.getQuery(), headers,
+                wire.hasMimetype() ? wire.getMimetype() : null, wire.getData().toByteArray(),
+                wire.hasTimeoutMs() ? Duration.ofMillis(wire.getTimeoutMs()) : null);
+    }
+
+    static EventReply toWire(PipeReply reply) {
+        EventReply.Builder wire = EventReply.newBuilder()
+                .setVersion(PROTOCOL_VERSION)
+                .setCode(reply.code())
+                .setData(bytes(reply.body()));
+        if (reply.contentType() != null) {
+            wire.setMimetype(reply.contentType());
+        }
+        if (reply.status() != 200) {
+            wire.setStatus(reply.status());
+        }
+        for (HeaderField header : reply.headers()) {
+            wire.addHeaders(Header.newBuilder().setName(header.name()).setValue(header.value()));
+        }
+        return wire.build();
+    }
+
+    static PipeReply fromWire(EventReply wire) {
+        List<HeaderField> headers = new ArrayList<>(wire.getHeadersCount());
+        for (Header header : wire.getHeadersList()) {
+            headers.add(new HeaderField(header.getName(), header.getValue()));
+        }
+        int status = wire.hasStatus() ? wire.getStatus() : defaultStatus(wire.getCode());
+        return new PipeReply(wire.getCode(), status, wire.hasMimetype() ? wire.getMimetype() : null, headers,
+                wire.getData().toByteArray());
+    }
+
+    /** v1 replies carry no status: derive it from the return code as the error table of the gateway does. */
+    private static int defaultStatus(int code) {
+        return switch (code) {
+            case PipeReply.CODE_OK -> 200;
+            case PipeReply.CODE_NO_HANDLER -> 404;
+            default -> 500;
+        };
+    }
+
+    private static String nounWithArguments(PipeEvent event) {
+        if (event.arguments().isEmpty()) {
+            return event.noun();
+        }
+        StringBuilder noun = new StringBuilder(event.noun()).append('/');
+        for (String argument : event.arguments()) {
+            noun.append('/').append(PercentCoding.encodeSegment(argument));
+        }
+        return noun.toString();
+    }
+
+    private static ByteString bytes(byte[] body) {
+        return body.length == 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(body);
+    }
+}

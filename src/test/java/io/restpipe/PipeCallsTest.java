@@ -1,0 +1,32 @@
+package io.restpipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.restpipe.pipe.PipeEvent;
+import io.restpipe.pipe.PipeReply;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PipeCallsTest {
+    @RegisterExtension
+    final PipeFixture fixture = new PipeFixture();
+
+    @Test
+    void clientCallsServerAndServerCallsClientOverMutualTls() throws Exception {
+        RestPipeServer server = fixture.startServer();
+        RestPipeClient client = fixture.startClient("fileserver", server.pipeAddress());
+
+        PipeReply fromServer = client.call(PipeEvent.of("GET", "cat", "hello ", "world")).get(10, TimeUnit.SECONDS);
+        assertThat(fromServer.code()).isZero();
+        assertThat(fromServer.bodyText()).isEqualTo("{\"result_from_server\":\"hello world\"}");
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.connectedClients().contains("fileserver"));
+        PipeReply fromClient = server.call("fileserver", PipeEvent.of("GET", "cat", "a", "b")).get(10, TimeUnit.SECONDS);
+        assertThat(fromClient.bodyText()).isEqualTo("{\"result_from_client\":\"ab\"}");
+    }
+}

@@ -1,0 +1,83 @@
+package io.restpipe;
+
+import io.restpipe.handler.BuiltinHandlers;
+import io.restpipe.handler.Handlers;
+import io.restpipe.pipe.PipeListener;
+import io.restpipe.pipe.PipeSettings;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts real servers and clients over mutual TLS on 127.0.0.1 with free ports, and closes them after each test.
+ * Register with {@code @RegisterExtension}.
+ */
+public final class PipeFixture implements AfterEachCallback {
+    public static final InetSocketAddress ANY_LOCAL_PORT = new InetSocketAddress("127.0.0.1", 0);
+
+    public final TestPki pki = new TestPki();
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private PipeSettings settings = PipeSettings.defaults()
+            .withConnectWait(Duration.ofSeconds(5))
+            .withEventTimeout(Duration.ofSeconds(10))
+            .withDrainTimeout(Duration.ofSeconds(2));
+
+    public PipeSettings settings() {
+        return settings;
+    }
+
+    public PipeFixture settings(PipeSettings settings) {
+        this.settings = settings;
+        return this;
+    }
+
+    public RestPipeServer.Builder serverBuilder() {
+        return RestPipeServer.builder()
+                .tls(pki.server(), pki.caCertificates())
+                .pipeListen(ANY_LOCAL_PORT)
+                .httpListen(ANY_LOCAL_PORT)
+                .settings(settings)
+                .handlers(BuiltinHandlers.register(new Handlers(), "server"));
+    }
+
+    public RestPipeClient.Builder clientBuilder(String name, InetSocketAddress server) {
+        return RestPipeClient.builder()
+                .tls(pki.client(name), pki.caCertificates())
+                .server(InetSocketAddress.createUnresolved("localhost", server.getPort()))
+                .httpListen(ANY_LOCAL_PORT)
+                .settings(settings)
+                .handlers(BuiltinHandlers.register(new Handlers(), "client"));
+    }
+
+    public RestPipeServer startServer() {
+        return track(serverBuilder().build().start());
+    }
+
+    public RestPipeServer startServer(RestPipeServer.Builder builder) {
+        return track(builder.build().start());
+    }
+
+    public RestPipeClient startClient(String name, InetSocketAddress server) {
+        return track(clientBuilder(name, server).build().start());
+    }
+
+    public RestPipeClient startClient(RestPipeClient.Builder builder) {
+        return track(builder.build().start());
+    }
+
+    public <T extends AutoCloseable> T track(T closeable) {
+        started.add(closeable);
+        return closeable;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).close();
+        }
+        started.clear();
+    }
+}
