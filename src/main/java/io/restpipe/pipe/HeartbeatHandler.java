@@ -13,15 +13,15 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps a pipe honest: answers the peer's heartbeats and, on the client, sends one every interval and drops the
- * pipe when a reply is later than the timeout. The server side drops a silent pipe through the
- * {@link io.netty.handler.timeout.IdleStateHandler} placed before this one. Event loop only.
+ * Keeps a pipe honest: answers the peer's heartbeats and sends one every interval to measure the round trip.
+ * The client drops the pipe when a reply is later than the timeout; the server instead drops a silent pipe through
+ * the {@link io.netty.handler.timeout.IdleStateHandler} placed before this one. Event loop only.
  */
 final class HeartbeatHandler extends ChannelDuplexHandler {
     private static final HeartbeatReply REPLY = HeartbeatReply.getDefaultInstance();
     private static final Heartbeat BEAT = Heartbeat.getDefaultInstance();
 
-    private final boolean sending;
+    private final boolean dropWhenLate;
     private final long intervalNanos;
     private final long timeoutNanos;
     private final PipeMetrics metrics;
@@ -30,9 +30,9 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
     private long oldestUnansweredNanos = -1;
     private volatile long lastRttNanos = -1;
 
-    /** @param sending true on the client, which drives heartbeats; false on the server, which only answers */
-    HeartbeatHandler(boolean sending, Duration interval, Duration timeout, PipeMetrics metrics) {
-        this.sending = sending;
+    /** @param dropWhenLate true on the client, which drops the pipe when a reply is later than {@code timeout} */
+    HeartbeatHandler(boolean dropWhenLate, Duration interval, Duration timeout, PipeMetrics metrics) {
+        this.dropWhenLate = dropWhenLate;
         this.intervalNanos = interval.toNanos();
         this.timeoutNanos = timeout.toNanos();
         this.metrics = metrics;
@@ -46,7 +46,7 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess() && sending) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake && handshake.isSuccess()) {
             ticker = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), 0, Math.min(intervalNanos,
                     timeoutNanos), TimeUnit.NANOSECONDS);
         } else if (evt instanceof IdleStateEvent) {
@@ -58,7 +58,7 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
 
     private void tick(ChannelHandlerContext ctx) {
         long now = ctx.executor().ticker().nanoTime();
-        if (oldestUnansweredNanos >= 0 && now - oldestUnansweredNanos >= timeoutNanos) {
+        if (dropWhenLate && oldestUnansweredNanos >= 0 && now - oldestUnansweredNanos >= timeoutNanos) {
             PipeSession.closeWithReason(ctx.channel(), "no heartbeat reply within "
                     + (timeoutNanos / 1_000_000) + " ms");
             return;

@@ -134,7 +134,7 @@ public final class PipeClient implements AutoCloseable {
         failingSince = null;
         current = session;
         metrics.pipeUp();
-        log.info("connected to server {} at {}", session.peer().name(), session.peer().address());
+        log.info("connected to server at {} (certificate CN={})", session.peer().address(), session.peer().name());
         listener.connected(session.peer());
         listener.peerStarted(session.peer());
         CompletableFuture<PipeSession> waiting = nextSession;
@@ -146,7 +146,7 @@ public final class PipeClient implements AutoCloseable {
     private void sessionEnded(PipeSession session, String reason) {
         current = null;
         metrics.pipeDown();
-        log.info("disconnected from server {}: {}", session.peer().name(), reason);
+        log.info("disconnected from server at {}: {}", session.peer().address(), reason);
         listener.disconnected(session.peer(), reason);
         listener.peerStopped(session.peer());
         if (Duration.between(session.connectedSince(), Instant.now()).compareTo(STABLE_AFTER) >= 0) {

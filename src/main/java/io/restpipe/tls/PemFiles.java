@@ -20,6 +20,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /**
  * Reads and writes PEM certificates and private keys, in the forms openssl and our PKI write
@@ -58,7 +59,7 @@ public final class PemFiles {
                     return converter.getPrivateKey(info);
                 }
                 if (object instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
             } catch (IOException e) {
                 throw new TlsConfigException("key file " + file + " holds a key that cannot be decoded: "
@@ -73,7 +74,8 @@ public final class PemFiles {
         StringWriter text = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
             for (Object object : objects) {
-                writer.writeObject(object);
+                // Keys go out as PKCS#8 ("PRIVATE KEY"), the form every TLS stack reads.
+                writer.writeObject(object instanceof PrivateKey key ? new JcaPKCS8Generator(key, null) : object);
             }
         }
         Files.writeString(file, text.toString());

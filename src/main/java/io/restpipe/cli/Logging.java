@@ -1,0 +1,17 @@
+package io.restpipe.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Switches the logs between their normal and verbose level. */
+final class Logging {
+    private Logging() {
+    }
+
+    static void verbose(boolean debug) {
+        if (debug) {
+            ((Logger) LoggerFactory.getLogger("io.restpipe")).setLevel(Level.DEBUG);
+        }
+    }
+}

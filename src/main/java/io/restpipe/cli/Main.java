@@ -1,0 +1,83 @@
+package io.restpipe.cli;
+
+import io.restpipe.StartupException;
+import io.restpipe.tls.TlsConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.ParameterException;
+
+/** The {@code restpipe} command line: picocli commands wiring the server, client and PKI together. */
+@Command(name = "restpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "A durable, mutually-authenticated TLS pipe between machines, with a local REST gateway on each.",
+        subcommands = {DevCommand.class, ServerCommand.class, ClientCommand.class, PkiCommand.class,
+                HelpCommand.class})
+public final class Main implements Runnable {
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_FAILURE = 1;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code. */
+    static int run(String... args) {
+        CommandLine commandLine = new CommandLine(new Main())
+                .setDefaultValueProvider(new EnvironmentDefaults(System.getenv()))
+                .setParameterExceptionHandler(Main::usageError)
+                .setExecutionExceptionHandler((failure, cmd, parsed) -> runtimeError(failure, cmd, args));
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    private static int usageError(ParameterException error, String[] args) {
+        String command = error.getCommandLine().getCommandName();
+        PrintWriter err = error.getCommandLine().getErr();
+        err.println("restpipe: " + error.getMessage() + " (see 'restpipe help"
+                + ("restpipe".equals(command) ? "" : " " + command) + "')");
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    private static int runtimeError(Exception failure, CommandLine command, String[] args) {
+        boolean debug = java.util.Arrays.asList(args).contains("--debug")
+                || "1".equals(System.getenv("DEBUG"));
+        boolean usage = failure instanceof UsageError || failure instanceof TlsConfigException
+                || failure instanceof StartupException || failure instanceof IllegalArgumentException;
+        PrintWriter err = command.getErr();
+        err.println("restpipe: " + describe(failure));
+        if (debug) {
+            failure.printStackTrace(err);
+        }
+        err.flush();
+        return usage ? EXIT_USAGE : EXIT_FAILURE;
+    }
+
+    private static String describe(Throwable failure) {
+        String message = failure.getMessage();
+        return message == null ? failure.getClass().getSimpleName() : message;
+    }
+
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"restpipe " + properties.getProperty("version", "unknown")
+                    + " (Java " + System.getProperty("java.version") + ")"};
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.restpipe.cli;
+
+import io.restpipe.RestPipeServer;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "server", description = "Run a server: the pipe listener and the server gateway.",
+        mixinStandardHelpOptions = true)
+final class ServerCommand implements Callable<Integer> {
+    @Option(names = "--pipe-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:1234",
+            converter = HostPort.class, description = "where to accept pipes (default: ${DEFAULT-VALUE})")
+    InetSocketAddress pipeListen;
+
+    @Option(names = "--http", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080", converter = HostPort.class,
+            description = "the server gateway; port 0 = any free port (default: ${DEFAULT-VALUE})")
+    InetSocketAddress http;
+
+    @Mixin
+    SideOptions options;
+
+    @Override
+    public Integer call() {
+        Logging.verbose(options.debug);
+        options.requireTlsFiles();
+        RestPipeServer server = RestPipeServer.builder()
+                .tls(options.cert, options.key, options.ca)
+                .pipeListen(HostPort.forListening(pipeListen))
+                .httpListen(HostPort.forListening(http))
+                .handlers(options.handlers("server"))
+                .settings(options.settings())
+                .maxBodyBytes(options.maxBodyBytes)
+                .build()
+                .start();
+        System.out.println("restpipe server: pipe on " + Addresses.show(server.pipeAddress())
+                + ", gateway on http://" + Addresses.show(server.httpAddress()));
+        return Running.untilStopped(server);
+    }
+}
