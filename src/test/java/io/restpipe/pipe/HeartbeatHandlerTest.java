@@ -1,0 +1,99 @@
+package io.restpipe.pipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.restpipe.wire.Frame;
+import io.restpipe.wire.FrameType;
+import io.restpipe.wire.proto.Heartbeat;
+import io.restpipe.wire.proto.HeartbeatReply;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class HeartbeatHandlerTest {
+    private static final Duration INTERVAL = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private static EmbeddedChannel clientChannel() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        channel.pipeline().addLast(new HeartbeatHandler(true, INTERVAL, TIMEOUT, PipeMetrics.discarding()));
+        channel.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
+        channel.runPendingTasks();
+        return channel;
+    }
+
+    @Test
+    void clientSendsAHeartbeatEveryInterval() {
+        EmbeddedChannel channel = clientChannel();
+        assertThat(((Frame) channel.readOutbound()).type()).isEqualTo(FrameType.HEARTBEAT);
+        channel.writeInbound(Frame.of(1, HeartbeatReply.getDefaultInstance()));
+
+        channel.advanceTimeBy(INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(((Frame) channel.readOutbound()).type()).isEqualTo(FrameType.HEARTBEAT);
+        assertThat(channel.isActive()).isTrue();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void clientDropsThePipeWhenNoReplyComesWithinTheTimeout() {
+        EmbeddedChannel channel = clientChannel();
+        channel.readOutbound();
+
+        channel.advanceTimeBy(INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).as("still within the timeout").isTrue();
+
+        channel.advanceTimeBy(INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).isFalse();
+        assertThat(PipeSession.closeReason(channel, null)).contains("no heartbeat reply within 10000 ms");
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void replyMeasuresTheRoundTrip() {
+        EmbeddedChannel channel = clientChannel();
+        HeartbeatHandler handler = channel.pipeline().get(HeartbeatHandler.class);
+        assertThat(handler.lastRtt()).isNull();
+        channel.advanceTimeBy(3, TimeUnit.MILLISECONDS);
+        channel.writeInbound(Frame.of(1, HeartbeatReply.getDefaultInstance()));
+        assertThat(handler.lastRtt()).isEqualTo(Duration.ofMillis(3));
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void peersHeartbeatIsAnsweredWithTheSameId() {
+        EmbeddedChannel channel = new EmbeddedChannel(
+                new HeartbeatHandler(false, INTERVAL, TIMEOUT, PipeMetrics.discarding()));
+        channel.writeInbound(Frame.of(77, Heartbeat.getDefaultInstance()));
+        Frame reply = channel.readOutbound();
+        assertThat(reply.type()).isEqualTo(FrameType.HEARTBEAT_REPLY);
+        assertThat(reply.id()).isEqualTo(77);
+        assertThat((Object) channel.readInbound()).as("heartbeats stop here").isNull();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void serverDropsAPipeSilentForTwiceTheInterval() throws Exception {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        channel.pipeline().addLast(new IdleStateHandler(2 * INTERVAL.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        channel.pipeline().addLast(new HeartbeatHandler(false, INTERVAL, TIMEOUT, PipeMetrics.discarding()));
+        channel.pipeline().fireChannelActive();
+
+        channel.advanceTimeBy(2 * INTERVAL.toMillis() - 1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).isTrue();
+
+        channel.advanceTimeBy(2, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).isFalse();
+        assertThat(PipeSession.closeReason(channel, null)).contains("peer silent for 10000 ms");
+        channel.finishAndReleaseAll();
+    }
+}

@@ -1,0 +1,204 @@
+package io.restpipe.pipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.restpipe.wire.Frame;
+import io.restpipe.wire.FrameType;
+import io.restpipe.wire.proto.Cancel;
+import io.restpipe.wire.proto.Event;
+import io.restpipe.wire.proto.EventReply;
+import io.restpipe.wire.proto.GoAway;
+import io.restpipe.wire.proto.Hello;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** Session logic on an embedded channel with a fake clock: ids, replies, deadlines, cancels, v1 peers. */
+class PipeSessionTest {
+    private static final PeerInfo PEER = new PeerInfo("peer", new InetSocketAddress("127.0.0.1", 4000));
+    private static final Duration TIMEOUT = Duration.ofSeconds(3);
+
+    private final AtomicReference<IncomingEvent> dispatched = new AtomicReference<>();
+    private final AtomicReference<Consumer<PipeReply>> replier = new AtomicReference<>();
+    private final CompletableFuture<Void> handlerTask = new CompletableFuture<>();
+    private final EventDispatcher dispatcher = (event, reply) -> {
+        dispatched.set(event);
+        replier.set(reply);
+        return handlerTask;
+    };
+
+    private EmbeddedChannel channel;
+    private PipeSession session;
+
+    private void open(boolean clientSide) {
+        channel = new EmbeddedChannel();
+        channel.freezeTime();
+        session = new PipeSession(channel, PEER, clientSide, dispatcher, PipeSettings.defaults(),
+                PipeMetrics.discarding());
+        channel.pipeline().addLast(session);
+    }
+
+    private Frame written() {
+        channel.runPendingTasks();
+        return channel.readOutbound();
+    }
+
+    @Test
+    void clientCallsUseOddIdsAndCompleteWithTheMatchingReply() throws Exception {
+        open(true);
+        CompletableFuture<PipeReply> first = session.call(PipeEvent.of("GET", "time"), TIMEOUT);
+        CompletableFuture<PipeReply> second = session.call(PipeEvent.of("GET", "cat", "x"), TIMEOUT);
+        Frame a = written();
+        Frame b = written();
+        assertThat(a.id()).isEqualTo(1);
+        assertThat(b.id()).isEqualTo(3);
+        assertThat(b.as(Event.class).getArgumentsList()).containsExactly("x");
+        assertThat(a.as(Event.class).getTimeoutMs()).isEqualTo(3000);
+
+        channel.writeInbound(Frame.of(3, reply("second")));
+        channel.writeInbound(Frame.of(1, reply("first")));
+        assertThat(first.get().bodyText()).isEqualTo("first");
+        assertThat(second.get().bodyText()).isEqualTo("second");
+        assertThat(session.inFlight()).isZero();
+    }
+
+    @Test
+    void serverCallsUseEvenIds() {
+        open(false);
+        channel.writeInbound(Frame.of(0, Hello.newBuilder().setProtocolVersion(2).build()));
+        assertThat(written().type()).isEqualTo(FrameType.HELLO_REPLY);
+        session.call(PipeEvent.of("GET", "time"), TIMEOUT);
+        assertThat(written().id()).isEqualTo(2);
+    }
+
+    @Test
+    void callFailsWithDeadlineExceededAndTellsThePeerToCancel() {
+        open(true);
+        CompletableFuture<PipeReply> call = session.call(PipeEvent.of("GET", "slow"), TIMEOUT);
+        int id = written().id();
+
+        channel.advanceTimeBy(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+
+        assertThatThrownBy(call::get).hasCauseInstanceOf(PipeException.class)
+                .cause().satisfies(e -> assertThat(((PipeException) e).kind())
+                        .isEqualTo(PipeException.Kind.DEADLINE_EXCEEDED));
+        Frame cancel = written();
+        assertThat(cancel.type()).isEqualTo(FrameType.CANCEL);
+        assertThat(cancel.id()).isEqualTo(id);
+
+        // A reply arriving after the deadline is dropped quietly.
+        channel.writeInbound(Frame.of(id, reply("late")));
+        assertThat(session.inFlight()).isZero();
+        assertThat(channel.isActive()).isTrue();
+    }
+
+    @Test
+    void cancellingTheCallerFutureTellsThePeerToCancel() {
+        open(true);
+        CompletableFuture<PipeReply> call = session.call(PipeEvent.of("GET", "slow"), TIMEOUT);
+        int id = written().id();
+        call.cancel(true);
+        Frame cancel = written();
+        assertThat(cancel.type()).isEqualTo(FrameType.CANCEL);
+        assertThat(cancel.id()).isEqualTo(id);
+    }
+
+    @Test
+    void callsInFlightFailAsUnavailableWhenThePipeCloses() {
+        open(true);
+        CompletableFuture<PipeReply> call = session.call(PipeEvent.of("GET", "time"), TIMEOUT);
+        written();
+        session.close("test closes it");
+        assertThatThrownBy(call::get).isInstanceOf(ExecutionException.class)
+                .hasMessageContaining("closed while the call was in flight: test closes it");
+        assertThat(session.closeFuture()).isCompletedWithValue("test closes it");
+    }
+
+    @Test
+    void peersEventIsDispatchedAndItsReplySentWithTheSameId() {
+        open(true);
+        channel.writeInbound(Frame.of(8, Event.newBuilder().setVersion(2).setVerb("POST").setNoun("files/x")
+                .addArguments("a").setQuery("q=1").setData(ByteString.copyFromUtf8("body")).setTimeoutMs(2000)
+                .build()));
+        IncomingEvent incoming = dispatched.get();
+        assertThat(incoming.peer()).isEqualTo(PEER);
+        assertThat(incoming.event().noun()).isEqualTo("files/x");
+        assertThat(incoming.event().arguments()).containsExactly("a");
+        assertThat(incoming.event().query()).isEqualTo("q=1");
+        assertThat(incoming.deadline()).isNotNull();
+        assertThat(session.inFlight()).isEqualTo(1);
+
+        replier.get().accept(new PipeReply(0, 201, "text/plain", List.of(), "done".getBytes()));
+        Frame reply = written();
+        assertThat(reply.type()).isEqualTo(FrameType.EVENT_REPLY);
+        assertThat(reply.id()).isEqualTo(8);
+        assertThat(reply.flags()).isEqualTo(Frame.FLAG_REPLY);
+        assertThat(reply.as(EventReply.class).getStatus()).isEqualTo(201);
+        assertThat(session.inFlight()).isZero();
+    }
+
+    @Test
+    void peersCancelStopsTheHandlerAndNoReplyIsSent() {
+        open(true);
+        channel.writeInbound(Frame.of(8, Event.newBuilder().setVersion(2).setVerb("GET").setNoun("slow").build()));
+        channel.writeInbound(Frame.of(8, Cancel.newBuilder().setReason("deadline").build()));
+        assertThat(handlerTask).isCancelled();
+        replier.get().accept(new PipeReply(0, 200, null, List.of(), null));
+        assertThat((Object) written()).isNull();
+    }
+
+    @Test
+    void v1PeerEventWithArgumentsInTheNounAndALowercaseVerbIsUnderstood() {
+        open(false);
+        channel.writeInbound(Frame.of(12345, Event.newBuilder().setVersion(1).setVerb("get")
+                .setNoun("cat//hello%20/world").build()));
+        assertThat(dispatched.get().event().verb()).isEqualTo("GET");
+        assertThat(dispatched.get().event().noun()).isEqualTo("cat");
+        assertThat(dispatched.get().event().arguments()).containsExactly("hello ", "world");
+    }
+
+    @Test
+    void serverWritesEventsTheV1WayToAPeerThatNeverSaidHello() {
+        open(false);
+        session.call(PipeEvent.of("GET", "cat", "a b", "c"), TIMEOUT);
+        Event event = written().as(Event.class);
+        assertThat(event.getVerb()).isEqualTo("get");
+        assertThat(event.getNoun()).isEqualTo("cat//a%20b/c");
+        assertThat(event.getArgumentsCount()).isZero();
+    }
+
+    @Test
+    void afterGoAwayNewCallsFailAtOnceButCallsInFlightFinish() throws Exception {
+        open(true);
+        CompletableFuture<PipeReply> inFlight = session.call(PipeEvent.of("GET", "time"), TIMEOUT);
+        int id = written().id();
+        channel.writeInbound(Frame.of(0, GoAway.newBuilder().setReason("restart").build()));
+        assertThat(session.isAvailable()).isFalse();
+        assertThatThrownBy(() -> session.call(PipeEvent.of("GET", "time"), TIMEOUT).get())
+                .hasMessageContaining("going away");
+        channel.writeInbound(Frame.of(id, reply("ok")));
+        assertThat(inFlight.get().bodyText()).isEqualTo("ok");
+    }
+
+    @Test
+    void streamFramesForACallThatStreamsNothingCloseThePipe() {
+        open(true);
+        channel.writeInbound(Frame.of(1, io.restpipe.wire.proto.Credit.newBuilder().setBytes(10).build()));
+        assertThat(channel.isActive()).isFalse();
+        assertThat(session.closeFuture().getNow(null)).contains("protocol error");
+    }
+
+    private static EventReply reply(String body) {
+        return EventReply.newBuilder().setVersion(2).setCode(0).setData(ByteString.copyFromUtf8(body)).build();
+    }
+}
