@@ -34,6 +34,7 @@ public final class RestPipeClient implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HandlerDispatcher dispatcher;
     private final PipeClient pipe;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private HttpGateway gateway;
     private InetSocketAddress httpAddress;
 
@@ -82,6 +83,9 @@ public final class RestPipeClient implements AutoCloseable {
     /** Stops taking calls, tells the server, lets calls in flight finish up to the drain timeout, then closes. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (gateway != null) {
             gateway.stopAccepting();
         }

@@ -37,6 +37,7 @@ public final class RestPipeServer implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HandlerDispatcher dispatcher;
     private final PipeServer pipe;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private HttpGateway gateway;
     private InetSocketAddress pipeAddress;
     private InetSocketAddress httpAddress;
@@ -90,6 +91,9 @@ public final class RestPipeServer implements AutoCloseable {
     /** Stops taking calls and pipes, lets calls in flight finish up to the drain timeout, then closes everything. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (gateway != null) {
             gateway.stopAccepting();
         }

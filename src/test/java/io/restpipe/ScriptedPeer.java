@@ -1,0 +1,144 @@
+package io.restpipe;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.restpipe.pipe.EventLoops;
+import io.restpipe.tls.Identity;
+import io.restpipe.wire.Frame;
+import io.restpipe.wire.FrameDecoder;
+import io.restpipe.wire.FrameEncoder;
+import io.restpipe.wire.FrameType;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A peer scripted by a test, speaking raw frames over real TLS: it sends what the test says and queues what it
+ * receives, answering nothing by itself. Used for v1 peers, garbage frames and peers that stop answering.
+ */
+public final class ScriptedPeer implements AutoCloseable {
+    private final EventLoopGroup group = EventLoops.create("scripted-peer", 1);
+    private final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
+    private final java.util.concurrent.CompletableFuture<Channel> accepted = new java.util.concurrent.CompletableFuture<>();
+    private volatile Channel channel;
+    private Channel listener;
+
+    /** Dials a server on 127.0.0.1 with {@code identity} as client certificate (or none when null). */
+    public static ScriptedPeer connect(int port, Identity identity, List<X509Certificate> ca) throws Exception {
+        SslContextBuilder builder = SslContextBuilder.forClient().trustManager(ca).protocols("TLSv1.3");
+        if (identity != null) {
+            builder.keyManager(identity.key(), identity.chain());
+        }
+        ScriptedPeer peer = new ScriptedPeer();
+        SslContext ssl = builder.build();
+        peer.channel = new Bootstrap().group(peer.group).channel(NioSocketChannel.class)
+                .handler(peer.initializer(ssl, true, "localhost", port))
+                .connect("127.0.0.1", port).sync().channel();
+        return peer;
+    }
+
+    /** Listens on 127.0.0.1 as a server presenting {@code identity}, for clients to dial. */
+    public static ScriptedPeer listen(Identity identity, List<X509Certificate> ca) throws Exception {
+        ScriptedPeer peer = new ScriptedPeer();
+        SslContext ssl = SslContextBuilder.forServer(identity.key(), identity.chain()).trustManager(ca)
+                .clientAuth(ClientAuth.REQUIRE).build();
+        peer.listener = new ServerBootstrap().group(peer.group).channel(NioServerSocketChannel.class)
+                .childHandler(peer.initializer(ssl, false, null, 0))
+                .bind("127.0.0.1", 0).sync().channel();
+        return peer;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    private ChannelInitializer<Channel> initializer(SslContext ssl, boolean client, String host, int port) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                SslHandler tls = client ? ssl.newHandler(ch.alloc(), host, port) : ssl.newHandler(ch.alloc());
+                if (!client) {
+                    channel = ch;
+                    accepted.complete(ch);
+                }
+                ch.pipeline().addLast(tls, new FrameDecoder(1 << 20), new FrameEncoder(),
+                        new SimpleChannelInboundHandler<Frame>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+                                received.add(frame);
+                            }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                ctx.close();
+                            }
+                        });
+            }
+        };
+    }
+
+    /** Completes once the TLS handshake is done; fails if it is refused. */
+    public void awaitHandshake() throws Exception {
+        channel.pipeline().get(SslHandler.class).handshakeFuture().sync();
+    }
+
+    public void send(Frame frame) {
+        channel.writeAndFlush(frame).syncUninterruptibly();
+    }
+
+    /** Writes bytes as they are, below the frame encoder (still inside TLS). */
+    public void sendRaw(ByteBuf bytes) {
+        channel.pipeline().context(SslHandler.class).writeAndFlush(bytes).syncUninterruptibly();
+    }
+
+    /** The next frame received of {@code type}, skipping others; fails after {@code wait}. */
+    public Frame take(FrameType type, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            Frame frame = received.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            if (frame == null) {
+                throw new AssertionError("no " + type + " frame within " + wait);
+            }
+            if (frame.type() == type) {
+                return frame;
+            }
+        }
+    }
+
+    /** Waits for a client to have dialed this listener. */
+    public void awaitConnection(Duration wait) throws Exception {
+        accepted.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        awaitHandshake();
+    }
+
+    public boolean awaitClosed(Duration wait) throws InterruptedException {
+        return channel.closeFuture().await(wait.toMillis());
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().syncUninterruptibly();
+        }
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
