@@ -73,10 +73,6 @@ public final class ScriptedPeer implements AutoCloseable {
             @Override
             protected void initChannel(Channel ch) {
                 SslHandler tls = client ? ssl.newHandler(ch.alloc(), host, port) : ssl.newHandler(ch.alloc());
-                if (!client) {
-                    channel = ch;
-                    accepted.complete(ch);
-                }
                 ch.pipeline().addLast(tls, new FrameDecoder(1 << 20), new FrameEncoder(),
                         new SimpleChannelInboundHandler<Frame>() {
                             @Override
@@ -89,6 +85,10 @@ public final class ScriptedPeer implements AutoCloseable {
                                 ctx.close();
                             }
                         });
+                if (!client) {
+                    channel = ch;
+                    accepted.complete(ch);
+                }
             }
         };
     }

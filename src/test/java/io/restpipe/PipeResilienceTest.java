@@ -1,0 +1,167 @@
+package io.restpipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.restpipe.handler.BuiltinHandlers;
+import io.restpipe.handler.Handlers;
+import io.restpipe.pipe.PeerInfo;
+import io.restpipe.pipe.PipeEvent;
+import io.restpipe.pipe.PipeListener;
+import io.restpipe.pipe.PipeReply;
+import io.restpipe.wire.FrameType;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The pipe surviving faults on its own: dead peers, restarts, a client that starts first, duplicate names. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class PipeResilienceTest {
+    @RegisterExtension
+    final PipeFixture fixture = new PipeFixture();
+
+    /** Records listener events so tests can await them. */
+    static final class Events implements PipeListener {
+        final AtomicInteger connects = new AtomicInteger();
+        final AtomicInteger failures = new AtomicInteger();
+        final List<String> disconnectReasons = new CopyOnWriteArrayList<>();
+        final List<String> added = new CopyOnWriteArrayList<>();
+        final List<String> removed = new CopyOnWriteArrayList<>();
+        final List<String> started = new CopyOnWriteArrayList<>();
+        final List<String> stopped = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void connected(PeerInfo server) {
+            connects.incrementAndGet();
+        }
+
+        @Override
+        public void connectFailed(int attempt, Instant failingSince, Throwable cause) {
+            failures.incrementAndGet();
+        }
+
+        @Override
+        public void disconnected(PeerInfo server, String reason) {
+            disconnectReasons.add(reason);
+        }
+
+        @Override
+        public void clientAdded(PeerInfo client, int connectedCount) {
+            added.add(client.name() + "/" + connectedCount);
+        }
+
+        @Override
+        public void clientRemoved(PeerInfo client, int connectedCount, String reason) {
+            removed.add(client.name() + "/" + connectedCount);
+        }
+
+        @Override
+        public void peerStarted(PeerInfo peer) {
+            started.add(peer.name());
+        }
+
+        @Override
+        public void peerStopped(PeerInfo peer) {
+            stopped.add(peer.name());
+        }
+    }
+
+    @Test
+    void clientDropsAServerThatStopsAnsweringHeartbeatsAndReconnects() throws Exception {
+        fixture.settings(fixture.settings().withHeartbeat(Duration.ofMillis(200), Duration.ofMillis(600)));
+        try (ScriptedPeer silentServer = ScriptedPeer.listen(fixture.pki.server(), fixture.pki.caCertificates())) {
+            Events events = new Events();
+            fixture.startClient(fixture.clientBuilder("watcher", new InetSocketAddress("127.0.0.1",
+                    silentServer.port())).listener(events));
+            silentServer.awaitConnection(Duration.ofSeconds(10));
+            silentServer.take(FrameType.HEARTBEAT, Duration.ofSeconds(5));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !events.disconnectReasons.isEmpty());
+            assertThat(events.disconnectReasons.get(0)).contains("no heartbeat reply within 600 ms");
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.connects.get() >= 2);
+        }
+    }
+
+    @Test
+    void clientReconnectsAfterTheServerRestarts() throws Exception {
+        RestPipeServer first = fixture.startServer();
+        int pipePort = first.pipeAddress().getPort();
+        Events events = new Events();
+        RestPipeClient client = fixture.startClient(fixture.clientBuilder("survivor", first.pipeAddress())
+                .listener(events));
+        assertThat(client.call(PipeEvent.of("GET", "time")).get(10, TimeUnit.SECONDS).code()).isZero();
+
+        first.close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !client.isConnected());
+        RestPipeServer second = fixture.startServer(fixture.serverBuilder()
+                .pipeListen(new InetSocketAddress("127.0.0.1", pipePort)));
+
+        assertThat(client.call(PipeEvent.of("GET", "cat", "back")).get(15, TimeUnit.SECONDS).bodyText())
+                .isEqualTo("{\"result_from_server\":\"back\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.connectedClients().contains("survivor"));
+        assertThat(events.connects.get()).isEqualTo(2);
+        assertThat(events.started).containsExactly("server", "server");
+        assertThat(events.stopped).containsExactly("server");
+    }
+
+    @Test
+    void clientStartedBeforeTheServerKeepsRetryingAndACallMadeMeanwhileSucceeds() throws Exception {
+        int pipePort = FreePorts.unused();
+        Events events = new Events();
+        RestPipeClient client = fixture.startClient(fixture.clientBuilder("early",
+                new InetSocketAddress("127.0.0.1", pipePort)).listener(events));
+        await().atMost(Duration.ofSeconds(10)).until(() -> events.failures.get() >= 2);
+
+        CompletableFuture<PipeReply> waiting = client.call(PipeEvent.of("GET", "cat", "patience"));
+        fixture.startServer(fixture.serverBuilder().pipeListen(new InetSocketAddress("127.0.0.1", pipePort)));
+
+        assertThat(waiting.get(15, TimeUnit.SECONDS).bodyText()).isEqualTo("{\"result_from_server\":\"patience\"}");
+    }
+
+    @Test
+    void newestPipeForANameWinsAndTheOldOneIsClosed() throws Exception {
+        Events serverEvents = new Events();
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().listener(serverEvents));
+        Handlers oldHandlers = BuiltinHandlers.register(new Handlers(), "client").on("GET", "who", c -> "old");
+        Handlers newHandlers = BuiltinHandlers.register(new Handlers(), "client").on("GET", "who", c -> "new");
+        Events oldEvents = new Events();
+        fixture.startClient(fixture.clientBuilder("twin", server.pipeAddress()).handlers(oldHandlers)
+                .listener(oldEvents));
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.connectedClients().contains("twin"));
+        assertThat(server.call("twin", PipeEvent.of("GET", "who")).get(10, TimeUnit.SECONDS).bodyText())
+                .isEqualTo("old");
+
+        fixture.startClient(fixture.clientBuilder("twin", server.pipeAddress()).handlers(newHandlers));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !oldEvents.disconnectReasons.isEmpty());
+        assertThat(server.call("twin", PipeEvent.of("GET", "who")).get(10, TimeUnit.SECONDS).bodyText())
+                .isEqualTo("new");
+        assertThat(server.connectedClients()).containsExactly("twin");
+        assertThat(serverEvents.added).startsWith("twin/1", "twin/1");
+    }
+
+    @Test
+    void shutdownLetsACallInFlightFinish() throws Exception {
+        CountDownLatch handlerStarted = new CountDownLatch(1);
+        Handlers handlers = BuiltinHandlers.register(new Handlers(), "server").on("GET", "finishing", call -> {
+            handlerStarted.countDown();
+            Thread.sleep(500); // the work the shutdown must wait for
+            return "finished";
+        });
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().handlers(handlers));
+        RestPipeClient client = fixture.startClient("drainer", server.pipeAddress());
+        CompletableFuture<PipeReply> inFlight = client.call(PipeEvent.of("GET", "finishing"));
+        assertThat(handlerStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+        server.close();
+
+        assertThat(inFlight.get(10, TimeUnit.SECONDS).bodyText()).isEqualTo("finished");
+    }
+}
