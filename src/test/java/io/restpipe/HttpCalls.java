@@ -33,6 +33,13 @@ public final class HttpCalls {
         return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Starts a GET without waiting for its answer. */
+    public static java.util.concurrent.CompletableFuture<HttpResponse<String>> getAsync(InetSocketAddress gateway,
+                                                                                       String path) {
+        return CLIENT.sendAsync(HttpRequest.newBuilder(uri(gateway, path)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Sends {@code requestLines} (CRLF added) as they are, for requests a proper client refuses to build. */
     public static String raw(InetSocketAddress gateway, String... requestLines) throws Exception {
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.getPort())) {

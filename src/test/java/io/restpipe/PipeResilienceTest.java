@@ -9,7 +9,9 @@ import io.restpipe.pipe.PeerInfo;
 import io.restpipe.pipe.PipeEvent;
 import io.restpipe.pipe.PipeListener;
 import io.restpipe.pipe.PipeReply;
+import io.restpipe.wire.Frame;
 import io.restpipe.wire.FrameType;
+import io.restpipe.wire.proto.HelloReply;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,64 +31,22 @@ class PipeResilienceTest {
     @RegisterExtension
     final PipeFixture fixture = new PipeFixture();
 
-    /** Records listener events so tests can await them. */
-    static final class Events implements PipeListener {
-        final AtomicInteger connects = new AtomicInteger();
-        final AtomicInteger failures = new AtomicInteger();
-        final List<String> disconnectReasons = new CopyOnWriteArrayList<>();
-        final List<String> added = new CopyOnWriteArrayList<>();
-        final List<String> removed = new CopyOnWriteArrayList<>();
-        final List<String> started = new CopyOnWriteArrayList<>();
-        final List<String> stopped = new CopyOnWriteArrayList<>();
-
-        @Override
-        public void connected(PeerInfo server) {
-            connects.incrementAndGet();
-        }
-
-        @Override
-        public void connectFailed(int attempt, Instant failingSince, Throwable cause) {
-            failures.incrementAndGet();
-        }
-
-        @Override
-        public void disconnected(PeerInfo server, String reason) {
-            disconnectReasons.add(reason);
-        }
-
-        @Override
-        public void clientAdded(PeerInfo client, int connectedCount) {
-            added.add(client.name() + "/" + connectedCount);
-        }
-
-        @Override
-        public void clientRemoved(PeerInfo client, int connectedCount, String reason) {
-            removed.add(client.name() + "/" + connectedCount);
-        }
-
-        @Override
-        public void peerStarted(PeerInfo peer) {
-            started.add(peer.name());
-        }
-
-        @Override
-        public void peerStopped(PeerInfo peer) {
-            stopped.add(peer.name());
-        }
-    }
-
     @Test
     void clientDropsAServerThatStopsAnsweringHeartbeatsAndReconnects() throws Exception {
         fixture.settings(fixture.settings().withHeartbeat(Duration.ofMillis(200), Duration.ofMillis(600)));
         try (ScriptedPeer silentServer = ScriptedPeer.listen(fixture.pki.server(), fixture.pki.caCertificates())) {
-            Events events = new Events();
+            RecordingListener events = new RecordingListener();
             fixture.startClient(fixture.clientBuilder("watcher", new InetSocketAddress("127.0.0.1",
                     silentServer.port())).listener(events));
             silentServer.awaitConnection(Duration.ofSeconds(10));
+            Frame hello = silentServer.take(FrameType.HELLO, Duration.ofSeconds(5));
+            silentServer.send(Frame.of(hello.id(), HelloReply.getDefaultInstance()));
             silentServer.take(FrameType.HEARTBEAT, Duration.ofSeconds(5));
+            // ... and then the server answers nothing more.
             await().atMost(Duration.ofSeconds(10)).until(() -> !events.disconnectReasons.isEmpty());
+            assertThat(events.connects.get()).isEqualTo(1);
             assertThat(events.disconnectReasons.get(0)).contains("no heartbeat reply within 600 ms");
-            await().atMost(Duration.ofSeconds(10)).until(() -> events.connects.get() >= 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> silentServer.connections() >= 2);
         }
     }
 
@@ -94,7 +54,7 @@ class PipeResilienceTest {
     void clientReconnectsAfterTheServerRestarts() throws Exception {
         RestPipeServer first = fixture.startServer();
         int pipePort = first.pipeAddress().getPort();
-        Events events = new Events();
+        RecordingListener events = new RecordingListener();
         RestPipeClient client = fixture.startClient(fixture.clientBuilder("survivor", first.pipeAddress())
                 .listener(events));
         assertThat(client.call(PipeEvent.of("GET", "time")).get(10, TimeUnit.SECONDS).code()).isZero();
@@ -115,7 +75,7 @@ class PipeResilienceTest {
     @Test
     void clientStartedBeforeTheServerKeepsRetryingAndACallMadeMeanwhileSucceeds() throws Exception {
         int pipePort = FreePorts.unused();
-        Events events = new Events();
+        RecordingListener events = new RecordingListener();
         RestPipeClient client = fixture.startClient(fixture.clientBuilder("early",
                 new InetSocketAddress("127.0.0.1", pipePort)).listener(events));
         await().atMost(Duration.ofSeconds(10)).until(() -> events.failures.get() >= 2);
@@ -128,11 +88,11 @@ class PipeResilienceTest {
 
     @Test
     void newestPipeForANameWinsAndTheOldOneIsClosed() throws Exception {
-        Events serverEvents = new Events();
+        RecordingListener serverEvents = new RecordingListener();
         RestPipeServer server = fixture.startServer(fixture.serverBuilder().listener(serverEvents));
         Handlers oldHandlers = BuiltinHandlers.register(new Handlers(), "client").on("GET", "who", c -> "old");
         Handlers newHandlers = BuiltinHandlers.register(new Handlers(), "client").on("GET", "who", c -> "new");
-        Events oldEvents = new Events();
+        RecordingListener oldEvents = new RecordingListener();
         fixture.startClient(fixture.clientBuilder("twin", server.pipeAddress()).handlers(oldHandlers)
                 .listener(oldEvents));
         await().atMost(Duration.ofSeconds(10)).until(() -> server.connectedClients().contains("twin"));

@@ -36,6 +36,7 @@ public final class ScriptedPeer implements AutoCloseable {
     private final EventLoopGroup group = EventLoops.create("scripted-peer", 1);
     private final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
     private final java.util.concurrent.CompletableFuture<Channel> accepted = new java.util.concurrent.CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     private volatile Channel channel;
     private Channel listener;
 
@@ -64,6 +65,11 @@ public final class ScriptedPeer implements AutoCloseable {
         return peer;
     }
 
+    /** How many clients have dialed this listener so far. */
+    public int connections() {
+        return connections.get();
+    }
+
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
@@ -86,6 +92,7 @@ public final class ScriptedPeer implements AutoCloseable {
                             }
                         });
                 if (!client) {
+                    connections.incrementAndGet();
                     channel = ch;
                     accepted.complete(ch);
                 }

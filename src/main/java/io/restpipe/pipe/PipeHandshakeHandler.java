@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.restpipe.tls.CertificateNames;
+import io.restpipe.wire.Frame;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.function.Consumer;
@@ -13,7 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Waits for the TLS handshake, then replaces itself with a {@link PipeSession} for the authenticated peer.
+ * Waits until the peer is authenticated, then puts a {@link PipeSession} for it at the end of the pipeline and
+ * steps aside. The server knows once its TLS handshake is done. The client says hello and waits for the server's
+ * first frame, because under TLS 1.3 its own handshake completes before the server has judged its certificate.
  * A failed handshake is logged with its reason and closes the connection. Event loop only.
  */
 final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
@@ -37,7 +40,9 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
-            if (handshake.isSuccess()) {
+            if (handshake.isSuccess() && clientSide) {
+                ctx.writeAndFlush(Frame.of(0, PipeSession.hello()));
+            } else if (handshake.isSuccess()) {
                 startSession(ctx);
             } else {
                 Throwable cause = handshake.cause();
@@ -48,24 +53,31 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
         ctx.fireUserEventTriggered(evt);
     }
 
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (clientSide && msg instanceof Frame) {
+            // The server answered, so it accepted our certificate: the pipe is up.
+            startSession(ctx);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
     private void startSession(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         X509Certificate peerCert = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
         PeerInfo peer = new PeerInfo(CertificateNames.commonName(peerCert),
                 (InetSocketAddress) ctx.channel().remoteAddress());
         PipeSession session = new PipeSession(ctx.channel(), peer, clientSide, dispatcher, settings, metrics);
-        ctx.pipeline().replace(this, "session", session);
-        if (clientSide) {
-            session.sayHello();
-        }
+        ctx.pipeline().addLast("session", session);
+        ctx.pipeline().remove(this);
         onSession.accept(session);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Before the handshake completes, errors are TLS or plain-socket garbage; the handshake event logs them.
+        // Before the peer is authenticated, errors are TLS alerts or plain-socket garbage.
         log.debug("error on unauthenticated connection {}: {}", ctx.channel().remoteAddress(), describe(cause));
-        ctx.close();
+        PipeSession.closeWithReason(ctx.channel(), describe(cause));
     }
 
     static String describe(Throwable cause) {

@@ -60,9 +60,10 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
         }
         pipeline.addLast("frameDecoder", new FrameDecoder(settings.maxFramePayload()));
         pipeline.addLast("frameEncoder", ENCODER);
-        pipeline.addLast("heartbeat", new HeartbeatHandler(clientSide, settings.heartbeatInterval(),
-                settings.heartbeatTimeout(), metrics));
+        // Before the heartbeats, so that the server's first frame (even a heartbeat reply) reaches it.
         pipeline.addLast("handshake", new PipeHandshakeHandler(clientSide, settings, dispatcher, metrics,
                 onSession));
+        pipeline.addLast("heartbeat", new HeartbeatHandler(clientSide, settings.heartbeatInterval(),
+                settings.heartbeatTimeout(), metrics));
     }
 }

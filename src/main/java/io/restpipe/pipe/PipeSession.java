@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
     private static final Logger log = LoggerFactory.getLogger(PipeSession.class);
     private static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf("restpipe.closeReason");
+    private static final String SOFTWARE = "restpipe-java";
     private static final List<String> CAPABILITIES = List.of("arguments", "headers", "cancel", "goaway");
 
     private final Channel channel;
@@ -82,10 +83,10 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
         return channel;
     }
 
-    /** Starts the v2 conversation; called by the client once TLS is up. */
-    void sayHello() {
-        send(0, Hello.newBuilder().setProtocolVersion(WireMapping.PROTOCOL_VERSION)
-                .addAllCapabilities(CAPABILITIES).setSoftware("restpipe-java").build());
+    /** The client's first frame, which starts the v2 conversation. */
+    static Hello hello() {
+        return Hello.newBuilder().setProtocolVersion(WireMapping.PROTOCOL_VERSION)
+                .addAllCapabilities(CAPABILITIES).setSoftware(SOFTWARE).build();
     }
 
     public PeerInfo peer() {
@@ -173,7 +174,7 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
             case HELLO -> {
                 v1Peer = false;
                 send(frame.id(), HelloReply.newBuilder().setProtocolVersion(WireMapping.PROTOCOL_VERSION)
-                        .addAllCapabilities(CAPABILITIES).setSoftware("restpipe-java").build());
+                        .addAllCapabilities(CAPABILITIES).setSoftware(SOFTWARE).build());
             }
             case HELLO_REPLY -> log.debug("pipe to {} speaks protocol {}", peer.name(),
                     frame.as(HelloReply.class).getProtocolVersion());
