@@ -78,14 +78,16 @@ public final class PemFiles {
                 writer.writeObject(object instanceof PrivateKey key ? new JcaPKCS8Generator(key, null) : object);
             }
         }
-        Files.writeString(file, text.toString());
         if (secret) {
+            // Created owner-only before the key is written, so it is never readable by others.
+            Files.deleteIfExists(file);
             try {
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException notPosix) {
-                // Nothing to tighten on a file system without POSIX permissions.
+                // A file system without POSIX permissions: nothing to tighten.
             }
         }
+        Files.writeString(file, text.toString());
     }
 
     private static List<Object> readObjects(Path file) {
