@@ -3,7 +3,10 @@ package io.restpipe.cli;
 import io.restpipe.RestPipeClient;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -21,6 +24,13 @@ final class ClientCommand implements Callable<Integer> {
     @Mixin
     SideOptions options;
 
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Override
     public Integer call() {
         Logging.verbose(options.debug);
@@ -34,7 +44,7 @@ final class ClientCommand implements Callable<Integer> {
                 .maxBodyBytes(options.maxBodyBytes)
                 .build()
                 .start();
-        System.out.println("restpipe client: dialing " + server.getHostString() + ":" + server.getPort()
+        out().println("restpipe client: dialing " + server.getHostString() + ":" + server.getPort()
                 + ", gateway on http://" + Addresses.show(client.httpAddress()));
         return Running.untilStopped(client);
     }

@@ -16,7 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "dev", mixinStandardHelpOptions = true,
@@ -40,6 +43,13 @@ final class DevCommand implements Callable<Integer> {
 
     @Option(names = "--debug", description = "verbose logs (also DEBUG=1)")
     boolean debug;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -70,17 +80,17 @@ final class DevCommand implements Callable<Integer> {
         awaitConnected(client, Duration.ofSeconds(10));
         String serverGateway = "http://" + Addresses.show(server.httpAddress());
         String clientGateway = "http://" + Addresses.show(client.httpAddress());
-        System.out.println("restpipe dev: server pipe on " + Addresses.show(server.pipeAddress())
+        out().println("restpipe dev: server pipe on " + Addresses.show(server.pipeAddress())
                 + ", server gateway " + serverGateway + ", client gateway " + clientGateway
                 + ", PKI in " + DEV_DIR.toAbsolutePath());
-        System.out.println("Try:");
-        System.out.println("  curl " + clientGateway + "/server/time");
-        System.out.println("  curl " + serverGateway + "/client/localhost/time");
-        System.out.println("  curl " + clientGateway + "/server/cat//hello%20/world");
-        System.out.println("  curl " + serverGateway + "/client/localhost/cat//hello%20/world");
-        System.out.println("  curl " + serverGateway + "/clients");
-        System.out.println("Ctrl-C stops.");
-        System.out.flush();
+        out().println("Try:");
+        out().println("  curl " + clientGateway + "/server/time");
+        out().println("  curl " + serverGateway + "/client/localhost/time");
+        out().println("  curl " + clientGateway + "/server/cat//hello%20/world");
+        out().println("  curl " + serverGateway + "/client/localhost/cat//hello%20/world");
+        out().println("  curl " + serverGateway + "/clients");
+        out().println("Ctrl-C stops.");
+        out().flush();
         return Running.untilStopped(client, server);
     }
 

@@ -5,12 +5,16 @@ import io.restpipe.tls.TlsConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** The {@code restpipe} command line: picocli commands wiring the server, client and PKI together. */
 @Command(name = "restpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -25,18 +29,29 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns its exit code. */
+    /** Runs the command line against the real environment and returns its exit code. */
     static int run(String... args) {
+        return run(System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with the given environment and output streams and returns its exit code. */
+    static int run(Map<String, String> environment, PrintWriter out, PrintWriter err, String... args) {
+        boolean debug = Arrays.asList(args).contains("--debug") || "1".equals(environment.get("DEBUG"));
         CommandLine commandLine = new CommandLine(new Main())
-                .setDefaultValueProvider(new EnvironmentDefaults(System.getenv()))
+                .setOut(out)
+                .setErr(err)
+                .setDefaultValueProvider(new EnvironmentDefaults(environment))
                 .setParameterExceptionHandler(Main::usageError)
-                .setExecutionExceptionHandler((failure, cmd, parsed) -> runtimeError(failure, cmd, args));
+                .setExecutionExceptionHandler((failure, cmd, parsed) -> runtimeError(failure, cmd, debug));
         return commandLine.execute(args);
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     private static int usageError(ParameterException error, String[] args) {
@@ -48,9 +63,7 @@ public final class Main implements Runnable {
         return EXIT_USAGE;
     }
 
-    private static int runtimeError(Exception failure, CommandLine command, String[] args) {
-        boolean debug = java.util.Arrays.asList(args).contains("--debug")
-                || "1".equals(System.getenv("DEBUG"));
+    private static int runtimeError(Exception failure, CommandLine command, boolean debug) {
         boolean usage = failure instanceof UsageError || failure instanceof TlsConfigException
                 || failure instanceof StartupException || failure instanceof IllegalArgumentException;
         PrintWriter err = command.getErr();

@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "pki", description = "Create a CA and issue server and client certificates.",
@@ -40,6 +43,13 @@ final class PkiCommand implements Callable<Integer> {
                 description = "validity in days (default: ${DEFAULT-VALUE})")
         int days;
 
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out() {
+                return spec.commandLine().getOut();
+        }
+
         @Override
         public Integer call() throws IOException {
             requirePositive(days);
@@ -48,7 +58,7 @@ final class PkiCommand implements Callable<Integer> {
                 throw new UsageError(certificate + " already exists; remove it or choose another --dir");
             }
             CertificateAuthority.create(name, Duration.ofDays(days)).save(dir);
-            System.out.println("created CA " + certificate + " and " + dir.resolve(CertificateAuthority.CA_KEY_FILE));
+            out().println("created CA " + certificate + " and " + dir.resolve(CertificateAuthority.CA_KEY_FILE));
             return 0;
         }
     }
@@ -76,6 +86,13 @@ final class PkiCommand implements Callable<Integer> {
                 description = "validity in days (default: ${DEFAULT-VALUE})")
         int days;
 
+        @Spec
+        CommandSpec spec;
+
+        PrintWriter out() {
+                return spec.commandLine().getOut();
+        }
+
         @Override
         public Integer call() throws IOException {
             requirePositive(days);
@@ -94,7 +111,7 @@ final class PkiCommand implements Callable<Integer> {
             Identity issued = ca.issue(name, server ? Role.SERVER : Role.CLIENT, dnsNames, ipAddresses,
                     Duration.ofDays(days));
             CertificateAuthority.save(issued, dir, name);
-            System.out.println("issued " + (server ? "server" : "client") + " certificate "
+            out().println("issued " + (server ? "server" : "client") + " certificate "
                     + dir.resolve(name + ".crt.pem") + " (CN=" + name
                     + (server ? ", SANs " + String.join(", ", concat(dnsNames, ipAddresses)) : "") + ") and key "
                     + dir.resolve(name + ".key.pem"));

@@ -3,7 +3,10 @@ package io.restpipe.cli;
 import io.restpipe.RestPipeServer;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -21,6 +24,13 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     SideOptions options;
 
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Override
     public Integer call() {
         Logging.verbose(options.debug);
@@ -34,7 +44,7 @@ final class ServerCommand implements Callable<Integer> {
                 .maxBodyBytes(options.maxBodyBytes)
                 .build()
                 .start();
-        System.out.println("restpipe server: pipe on " + Addresses.show(server.pipeAddress())
+        out().println("restpipe server: pipe on " + Addresses.show(server.pipeAddress())
                 + ", gateway on http://" + Addresses.show(server.httpAddress()));
         return Running.untilStopped(server);
     }
