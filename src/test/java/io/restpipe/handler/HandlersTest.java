@@ -1,0 +1,112 @@
+package io.restpipe.handler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.restpipe.pipe.HeaderField;
+import io.restpipe.pipe.PeerInfo;
+import io.restpipe.pipe.PipeEvent;
+import io.restpipe.pipe.PipeReply;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Handler look-up, annotation binding and the encoding of results, without a pipe. */
+class HandlersTest {
+    private static final PeerInfo PEER = new PeerInfo("caller", new InetSocketAddress("127.0.0.1", 5000));
+
+    private final HandlerDispatcher dispatcher = new HandlerDispatcher(
+            BuiltinHandlers.register(new Handlers(), "client").load(SampleHandlers.class.getName())
+                    .load(SampleHandlers.Module.class.getName()));
+
+    private PipeReply call(String verb, String noun, String contentType, String body, String... arguments) {
+        PipeEvent event = new PipeEvent(verb, noun, List.of(arguments), "", List.<HeaderField>of(), contentType,
+                body == null ? null : body.getBytes(StandardCharsets.UTF_8), null);
+        return dispatcher.handle(new Call(PEER, event, Instant.now().plusSeconds(5)));
+    }
+
+    @Test
+    void builtinsAnswerWithTheSidesKeys() {
+        assertThat(call("GET", "cat", null, null, "a", "b", "c").bodyText()).isEqualTo("{\"result_from_client\":\"abc\"}");
+        assertThat(call("GET", "time", null, null).bodyText()).matches("\\{\"time_from_client\":\\d{10}\\.\\d{6}}");
+        assertThat(BuiltinHandlers.epochSeconds(Instant.ofEpochSecond(1402897823, 882672000)).toPlainString())
+                .isEqualTo("1402897823.882672");
+    }
+
+    @Test
+    void stringParametersTakePositionalArgumentsInOrder() {
+        PipeReply reply = call("get", "greet", null, null, "ann", "bob");
+        assertThat(reply.bodyText()).isEqualTo("hello ann and bob");
+        assertThat(reply.contentType()).isEqualTo("text/plain; charset=utf-8");
+        assertThat(call("GET", "greet", null, null, "ann").bodyText()).isEqualTo("hello ann and null");
+    }
+
+    @Test
+    void otherParameterTypesAreDecodedFromTheJsonBody() {
+        PipeReply reply = call("POST", "people/greet", "application/json", "{\"name\":\"yo\",\"times\":2}");
+        assertThat(reply.contentType()).isEqualTo("application/json");
+        assertThat(reply.bodyText()).contains("\"text\":\"hi yoyo\"").contains("\"from\":\"caller\"")
+                .contains("\"verb\":\"POST\"");
+    }
+
+    @Test
+    void badJsonBodyIsAHandlerFailure() {
+        PipeReply reply = call("POST", "people/greet", "application/json", "{not json");
+        assertThat(reply.code()).isEqualTo(PipeReply.CODE_HANDLER_FAILED);
+        assertThat(reply.status()).isEqualTo(500);
+        assertThat(reply.bodyText()).contains("not valid JSON for Greeting");
+    }
+
+    @Test
+    void anyVerbHandlerAndListParameters() {
+        assertThat(call("DELETE", "count", null, null, "x", "y").bodyText()).isEqualTo("4");
+    }
+
+    @Test
+    void nullAndBytesResults() {
+        PipeReply nothing = call("GET", "nothing", null, null);
+        assertThat(nothing.body()).isEmpty();
+        assertThat(nothing.status()).isEqualTo(200);
+        PipeReply bytes = call("GET", "bytes", null, null);
+        assertThat(bytes.body()).containsExactly(1, 2, 3);
+        assertThat(bytes.contentType()).isEqualTo("application/octet-stream");
+    }
+
+    @Test
+    void moduleRegistersItsOwnHandlers() {
+        assertThat(call("GET", "module", null, null).bodyText()).isEqualTo("from module");
+    }
+
+    @Test
+    void unknownVerbOrNounIsNoHandler() {
+        PipeReply reply = call("PUT", "greet", null, null);
+        assertThat(reply.code()).isEqualTo(255);
+        assertThat(reply.status()).isEqualTo(404);
+        assertThat(reply.bodyText()).contains("no handler for PUT greet");
+    }
+
+    @Test
+    void replyObjectSetsEverything() {
+        Handlers handlers = new Handlers().on("GET", "custom", call -> Reply.status(202).code(7)
+                .header("X-A", "b").contentType("text/csv").body("a,b".getBytes(StandardCharsets.UTF_8)));
+        PipeReply reply = new HandlerDispatcher(handlers).handle(new Call(PEER, PipeEvent.of("GET", "custom"), null));
+        assertThat(reply.status()).isEqualTo(202);
+        assertThat(reply.code()).isEqualTo(7);
+        assertThat(reply.contentType()).isEqualTo("text/csv");
+        assertThat(reply.headers()).containsExactly(new HeaderField("X-A", "b"));
+        assertThat(reply.bodyText()).isEqualTo("a,b");
+    }
+
+    @Test
+    void loadingExplainsWhatIsWrongWithAClass() {
+        Handlers handlers = new Handlers();
+        assertThatThrownBy(() -> handlers.load("com.example.Missing"))
+                .hasMessage("handler class com.example.Missing is not on the classpath");
+        assertThatThrownBy(() -> handlers.load(SampleHandlers.NoAnnotations.class.getName()))
+                .hasMessageContaining("has no public method annotated with @On");
+        assertThatThrownBy(() -> handlers.load(SampleHandlers.NoDefaultConstructor.class.getName()))
+                .hasMessageContaining("has no public no-argument constructor");
+    }
+}
