@@ -53,9 +53,10 @@ class BlackBoxIT {
                 "--cert", "pki/server.crt.pem", "--key", "pki/server.key.pem", "--ca", "pki/ca.crt.pem"};
 
         // The client starts first and keeps retrying.
-        try (JarProcess client = JarProcess.start(dir, "client", "--server", "localhost:" + pipePort, "--http",
-                "127.0.0.1:0", "--cert", "pki/fileserver.crt.pem", "--key", "pki/fileserver.key.pem", "--ca",
-                "pki/ca.crt.pem", "--heartbeat-interval", "500ms", "--heartbeat-timeout", "2s")) {
+        try (JarProcess client = JarProcess.startWithTestClasses(dir, "client", "--server", "localhost:" + pipePort,
+                "--http", "127.0.0.1:0", "--cert", "pki/fileserver.crt.pem", "--key", "pki/fileserver.key.pem",
+                "--ca", "pki/ca.crt.pem", "--heartbeat-interval", "500ms", "--heartbeat-timeout", "2s",
+                "--handler", "io.restpipe.handler.SampleHandlers")) {
             Matcher gateway = client.awaitLine("gateway on (http://127\\.0\\.0\\.1:\\d+)", START);
             String clientGateway = gateway.group(1);
             JarProcess first = JarProcess.start(dir, server);
@@ -66,6 +67,7 @@ class BlackBoxIT {
             String serverGateway = "http://127.0.0.1:" + serverHttpPort;
             assertThat(curlWithin(serverGateway + "/client/fileserver/cat//down", Duration.ofSeconds(30)))
                     .isEqualTo("{\"result_from_client\":\"down\"}");
+            assertThat(curl(serverGateway + "/client/fileserver/greet//ann/bob")).isEqualTo("hello ann and bob");
 
             first.kill();
             try (JarProcess second = JarProcess.start(dir, server)) {

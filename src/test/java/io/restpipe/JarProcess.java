@@ -43,6 +43,15 @@ public final class JarProcess implements AutoCloseable {
         return new JarProcess(new ProcessBuilder(command).directory(workDir.toFile()).start());
     }
 
+    /** Like {@link #start} with the test classes on the classpath too, for {@code --handler} classes. */
+    public static JarProcess startWithTestClasses(Path workDir, String... args) throws IOException {
+        String classpath = jar() + java.io.File.pathSeparator + jar().resolveSibling("test-classes");
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-cp", classpath,
+                "io.restpipe.cli.Main"));
+        command.addAll(List.of(args));
+        return new JarProcess(new ProcessBuilder(command).directory(workDir.toFile()).start());
+    }
+
     /** Runs to completion and returns exit code, stdout and stderr. */
     public static Result run(Path workDir, String... args) throws Exception {
         try (JarProcess jar = start(workDir, args)) {

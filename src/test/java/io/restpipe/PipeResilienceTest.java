@@ -51,6 +51,21 @@ class PipeResilienceTest {
     }
 
     @Test
+    void serverDropsAClientThatFallsSilent() throws Exception {
+        fixture.settings(fixture.settings().withHeartbeat(Duration.ofMillis(200), Duration.ofMillis(600)));
+        RecordingListener events = new RecordingListener();
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().listener(events));
+        try (ScriptedPeer silentClient = ScriptedPeer.connect(server.pipeAddress().getPort(),
+                fixture.pki.client("mute"), fixture.pki.caCertificates())) {
+            silentClient.awaitHandshake();
+            await().atMost(Duration.ofSeconds(10)).until(() -> server.connectedClients().contains("mute"));
+            // The scripted client never sends anything, not even heartbeats.
+            assertThat(silentClient.awaitClosed(Duration.ofSeconds(10))).isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> events.removed.contains("mute/0"));
+        }
+    }
+
+    @Test
     void clientReconnectsAfterTheServerRestarts() throws Exception {
         RestPipeServer first = fixture.startServer();
         int pipePort = first.pipeAddress().getPort();
