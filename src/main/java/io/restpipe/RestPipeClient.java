@@ -1,14 +1,9 @@
 package io.restpipe;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.restpipe.gateway.GatewayBackend;
 import io.restpipe.gateway.GatewayRole;
-import io.restpipe.gateway.HttpGateway;
-import io.restpipe.handler.HandlerDispatcher;
 import io.restpipe.pipe.PipeClient;
 import io.restpipe.pipe.PipeEvent;
-import io.restpipe.pipe.PipeMetrics;
 import io.restpipe.pipe.PipeReply;
 import io.restpipe.tls.TlsContexts;
 import java.net.InetSocketAddress;
@@ -31,20 +26,17 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class RestPipeClient implements AutoCloseable {
     private final Builder config;
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final HandlerDispatcher dispatcher;
+    private final SideRuntime runtime;
     private final PipeClient pipe;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    private HttpGateway gateway;
     private InetSocketAddress httpAddress;
 
     private RestPipeClient(Builder config) {
         config.requireTls();
         this.config = config;
-        this.dispatcher = new HandlerDispatcher(config.handlersOrBuiltins("client"));
+        this.runtime = new SideRuntime(config.handlersOrBuiltins("client"));
         this.pipe = new PipeClient(config.server, config.settings,
-                TlsContexts.client(config.identity, config.trustedCa), dispatcher, config.listener,
-                new PipeMetrics(registry));
+                TlsContexts.client(config.identity, config.trustedCa), runtime.dispatcher(), config.listener,
+                runtime.metrics());
     }
 
     public static Builder builder() {
@@ -54,10 +46,8 @@ public final class RestPipeClient implements AutoCloseable {
     /** Binds the gateway and starts dialing the server; returns without waiting for the pipe. */
     public RestPipeClient start() {
         try {
-            if (config.httpListen != null) {
-                gateway = new HttpGateway(GatewayRole.CLIENT, new Backend(), config.maxBodyBytes);
-                httpAddress = Binding.bind("client gateway", config.httpListen, gateway::bind);
-            }
+            httpAddress = runtime.startGateway(GatewayRole.CLIENT, new Backend(), config.httpListen,
+                    config.maxBodyBytes);
             pipe.start();
             return this;
         } catch (RuntimeException e) {
@@ -83,18 +73,7 @@ public final class RestPipeClient implements AutoCloseable {
     /** Stops taking calls, tells the server, lets calls in flight finish up to the drain timeout, then closes. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        if (gateway != null) {
-            gateway.stopAccepting();
-        }
-        pipe.close();
-        if (gateway != null) {
-            gateway.close();
-        }
-        dispatcher.close();
-        registry.close();
+        runtime.close(pipe::close);
     }
 
     private final class Backend implements GatewayBackend {
@@ -115,7 +94,7 @@ public final class RestPipeClient implements AutoCloseable {
 
         @Override
         public String scrapeMetrics() {
-            return registry.scrape();
+            return runtime.scrapeMetrics();
         }
     }
 

@@ -1,13 +1,8 @@
 package io.restpipe;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.restpipe.gateway.GatewayBackend;
 import io.restpipe.gateway.GatewayRole;
-import io.restpipe.gateway.HttpGateway;
-import io.restpipe.handler.HandlerDispatcher;
 import io.restpipe.pipe.PipeEvent;
-import io.restpipe.pipe.PipeMetrics;
 import io.restpipe.pipe.PipeReply;
 import io.restpipe.pipe.PipeServer;
 import io.restpipe.pipe.PipeSession;
@@ -34,20 +29,17 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class RestPipeServer implements AutoCloseable {
     private final Builder config;
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final HandlerDispatcher dispatcher;
+    private final SideRuntime runtime;
     private final PipeServer pipe;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    private HttpGateway gateway;
     private InetSocketAddress pipeAddress;
     private InetSocketAddress httpAddress;
 
     private RestPipeServer(Builder config) {
         config.requireTls();
         this.config = config;
-        this.dispatcher = new HandlerDispatcher(config.handlersOrBuiltins("server"));
+        this.runtime = new SideRuntime(config.handlersOrBuiltins("server"));
         this.pipe = new PipeServer(config.settings, TlsContexts.server(config.identity, config.trustedCa),
-                dispatcher, config.listener, new PipeMetrics(registry));
+                runtime.dispatcher(), config.listener, runtime.metrics());
     }
 
     public static Builder builder() {
@@ -58,10 +50,8 @@ public final class RestPipeServer implements AutoCloseable {
     public RestPipeServer start() {
         try {
             pipeAddress = Binding.bind("pipe", config.pipeListen, pipe::bind);
-            if (config.httpListen != null) {
-                gateway = new HttpGateway(GatewayRole.SERVER, new Backend(), config.maxBodyBytes);
-                httpAddress = Binding.bind("server gateway", config.httpListen, gateway::bind);
-            }
+            httpAddress = runtime.startGateway(GatewayRole.SERVER, new Backend(), config.httpListen,
+                    config.maxBodyBytes);
             return this;
         } catch (RuntimeException e) {
             close();
@@ -91,18 +81,7 @@ public final class RestPipeServer implements AutoCloseable {
     /** Stops taking calls and pipes, lets calls in flight finish up to the drain timeout, then closes everything. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        if (gateway != null) {
-            gateway.stopAccepting();
-        }
-        pipe.close();
-        if (gateway != null) {
-            gateway.close();
-        }
-        dispatcher.close();
-        registry.close();
+        runtime.close(pipe::close);
     }
 
     private final class Backend implements GatewayBackend {
@@ -135,7 +114,7 @@ public final class RestPipeServer implements AutoCloseable {
 
         @Override
         public String scrapeMetrics() {
-            return registry.scrape();
+            return runtime.scrapeMetrics();
         }
     }
 

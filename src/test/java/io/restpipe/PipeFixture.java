@@ -2,7 +2,6 @@ package io.restpipe;
 
 import io.restpipe.handler.BuiltinHandlers;
 import io.restpipe.handler.Handlers;
-import io.restpipe.pipe.PipeListener;
 import io.restpipe.pipe.PipeSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;

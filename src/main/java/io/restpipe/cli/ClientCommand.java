@@ -3,16 +3,13 @@ package io.restpipe.cli;
 import io.restpipe.RestPipeClient;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "client", description = "Run a client: keep the pipe to one server up forever, and the client gateway.",
         mixinStandardHelpOptions = true)
-final class ClientCommand implements Callable<Integer> {
+final class ClientCommand extends OutputCommand implements Callable<Integer> {
     @Option(names = "--server", paramLabel = "HOST:PORT", defaultValue = "localhost:1234",
             converter = HostPort.class, description = "the server to dial (default: ${DEFAULT-VALUE})")
     InetSocketAddress server;
@@ -23,13 +20,6 @@ final class ClientCommand implements Callable<Integer> {
 
     @Mixin
     SideOptions options;
-
-    @Spec
-    CommandSpec spec;
-
-    private PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
 
     @Override
     public Integer call() {

@@ -7,7 +7,6 @@ import io.restpipe.handler.Handlers;
 import io.restpipe.tls.CertificateAuthority;
 import io.restpipe.tls.CertificateAuthority.Role;
 import io.restpipe.tls.Identity;
-import io.restpipe.tls.PemFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -16,16 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "dev", mixinStandardHelpOptions = true,
         description = "All-in-one demo: a throwaway PKI, a server and a client in one process, with the built-in "
                 + "handlers; prints curl lines that work against it. Ctrl-C stops.")
-final class DevCommand implements Callable<Integer> {
+final class DevCommand extends OutputCommand implements Callable<Integer> {
     static final Path DEV_DIR = Path.of(".restpipe-dev");
     static final String CLIENT_NAME = "dev-client";
 
@@ -43,13 +39,6 @@ final class DevCommand implements Callable<Integer> {
 
     @Option(names = "--debug", description = "verbose logs (also DEBUG=1)")
     boolean debug;
-
-    @Spec
-    CommandSpec spec;
-
-    private PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
 
     @Override
     public Integer call() throws Exception {

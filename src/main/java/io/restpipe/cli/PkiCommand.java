@@ -13,10 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 @Command(name = "pki", description = "Create a CA and issue server and client certificates.",
@@ -31,7 +28,7 @@ final class PkiCommand implements Callable<Integer> {
 
     @Command(name = "init", description = "Create a CA: DIR/ca.crt.pem and DIR/ca.key.pem.",
             mixinStandardHelpOptions = true)
-    static final class Init implements Callable<Integer> {
+    static final class Init extends OutputCommand implements Callable<Integer> {
         @Option(names = "--dir", paramLabel = "DIR", required = true, description = "where the CA files go")
         Path dir;
 
@@ -42,13 +39,6 @@ final class PkiCommand implements Callable<Integer> {
         @Option(names = "--days", paramLabel = "N", defaultValue = "3650",
                 description = "validity in days (default: ${DEFAULT-VALUE})")
         int days;
-
-        @Spec
-        CommandSpec spec;
-
-        PrintWriter out() {
-                return spec.commandLine().getOut();
-        }
 
         @Override
         public Integer call() throws IOException {
@@ -65,7 +55,7 @@ final class PkiCommand implements Callable<Integer> {
 
     @Command(name = "issue", description = "Issue DIR/NAME.crt.pem and DIR/NAME.key.pem, signed by the CA in DIR.",
             mixinStandardHelpOptions = true)
-    static final class Issue implements Callable<Integer> {
+    static final class Issue extends OutputCommand implements Callable<Integer> {
         @Option(names = "--dir", paramLabel = "DIR", required = true, description = "the CA's directory")
         Path dir;
 
@@ -85,13 +75,6 @@ final class PkiCommand implements Callable<Integer> {
         @Option(names = "--days", paramLabel = "N", defaultValue = "825",
                 description = "validity in days (default: ${DEFAULT-VALUE})")
         int days;
-
-        @Spec
-        CommandSpec spec;
-
-        PrintWriter out() {
-                return spec.commandLine().getOut();
-        }
 
         @Override
         public Integer call() throws IOException {

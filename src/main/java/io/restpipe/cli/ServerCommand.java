@@ -3,16 +3,13 @@ package io.restpipe.cli;
 import io.restpipe.RestPipeServer;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "server", description = "Run a server: the pipe listener and the server gateway.",
         mixinStandardHelpOptions = true)
-final class ServerCommand implements Callable<Integer> {
+final class ServerCommand extends OutputCommand implements Callable<Integer> {
     @Option(names = "--pipe-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:1234",
             converter = HostPort.class, description = "where to accept pipes (default: ${DEFAULT-VALUE})")
     InetSocketAddress pipeListen;
@@ -23,13 +20,6 @@ final class ServerCommand implements Callable<Integer> {
 
     @Mixin
     SideOptions options;
-
-    @Spec
-    CommandSpec spec;
-
-    private PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
 
     @Override
     public Integer call() {

@@ -5,8 +5,6 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.restpipe.wire.proto.Event;
 import io.restpipe.wire.proto.EventReply;
 import io.restpipe.wire.proto.Header;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

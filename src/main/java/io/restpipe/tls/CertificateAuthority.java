@@ -2,7 +2,6 @@ package io.restpipe.tls;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -162,10 +161,5 @@ public final class CertificateAuthority {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("EC P-256 is not available in this JVM", e);
         }
-    }
-
-    /** True when {@code address} is a literal IPv4 or IPv6 address (no DNS look-up is made). */
-    static boolean isIpLiteral(String address) {
-        return io.netty.util.NetUtil.isValidIpV4Address(address) || io.netty.util.NetUtil.isValidIpV6Address(address);
     }
 }

@@ -1,0 +1,63 @@
+package io.restpipe;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.restpipe.gateway.GatewayBackend;
+import io.restpipe.gateway.GatewayRole;
+import io.restpipe.gateway.HttpGateway;
+import io.restpipe.handler.HandlerDispatcher;
+import io.restpipe.handler.Handlers;
+import io.restpipe.pipe.PipeMetrics;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** What a server and a client both run around their pipe: metrics, the handler pool, the optional gateway. */
+final class SideRuntime {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PipeMetrics metrics = new PipeMetrics(registry);
+    private final HandlerDispatcher dispatcher;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private HttpGateway gateway;
+
+    SideRuntime(Handlers handlers) {
+        this.dispatcher = new HandlerDispatcher(handlers);
+    }
+
+    PipeMetrics metrics() {
+        return metrics;
+    }
+
+    HandlerDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    String scrapeMetrics() {
+        return registry.scrape();
+    }
+
+    /** Starts the gateway on {@code address}, or none when it is {@code null}; returns the bound address. */
+    InetSocketAddress startGateway(GatewayRole role, GatewayBackend backend, InetSocketAddress address,
+                                   int maxBodyBytes) {
+        if (address == null) {
+            return null;
+        }
+        gateway = new HttpGateway(role, backend, maxBodyBytes);
+        return Binding.bind(role.name().toLowerCase(java.util.Locale.ROOT) + " gateway", address, gateway::bind);
+    }
+
+    /** Stops the gateway taking connections, closes the pipe gracefully with {@code closePipe}, then the rest. */
+    void close(Runnable closePipe) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (gateway != null) {
+            gateway.stopAccepting();
+        }
+        closePipe.run();
+        if (gateway != null) {
+            gateway.close();
+        }
+        dispatcher.close();
+        registry.close();
+    }
+}
