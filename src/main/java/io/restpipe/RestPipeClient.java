@@ -3,6 +3,7 @@ package io.restpipe;
 import io.restpipe.gateway.GatewayBackend;
 import io.restpipe.gateway.GatewayRole;
 import io.restpipe.pipe.PipeClient;
+import io.restpipe.pipe.PipeCall;
 import io.restpipe.pipe.PipeEvent;
 import io.restpipe.pipe.PipeReply;
 import io.restpipe.tls.TlsContexts;
@@ -78,8 +79,9 @@ public final class RestPipeClient implements AutoCloseable {
 
     private final class Backend implements GatewayBackend {
         @Override
-        public CompletableFuture<PipeReply> call(String target, PipeEvent event) {
-            return pipe.call(event);
+        public CompletableFuture<PipeCall> start(String target, PipeEvent event, boolean streamBody,
+                                                 long contentLength) {
+            return pipe.start(event, streamBody, contentLength);
         }
 
         @Override

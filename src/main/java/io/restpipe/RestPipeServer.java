@@ -2,6 +2,7 @@ package io.restpipe;
 
 import io.restpipe.gateway.GatewayBackend;
 import io.restpipe.gateway.GatewayRole;
+import io.restpipe.pipe.PipeCall;
 import io.restpipe.pipe.PipeEvent;
 import io.restpipe.pipe.PipeReply;
 import io.restpipe.pipe.PipeServer;
@@ -86,8 +87,9 @@ public final class RestPipeServer implements AutoCloseable {
 
     private final class Backend implements GatewayBackend {
         @Override
-        public CompletableFuture<PipeReply> call(String target, PipeEvent event) {
-            return pipe.call(target, event);
+        public CompletableFuture<PipeCall> start(String target, PipeEvent event, boolean streamBody,
+                                                 long contentLength) {
+            return pipe.start(target, event, streamBody, contentLength);
         }
 
         @Override

@@ -20,7 +20,8 @@ abstract class SideConfig<B extends SideConfig<B>> {
     Handlers handlers;
     PipeListener listener = new PipeListener() { };
     PipeSettings settings = PipeSettings.defaults();
-    int maxBodyBytes = io.restpipe.gateway.HttpGateway.DEFAULT_MAX_BODY_BYTES;
+    long maxBodyBytes = io.restpipe.gateway.HttpGateway.UNLIMITED_BODY;
+    String forward;
 
     SideConfig(InetSocketAddress defaultHttp) {
         this.httpListen = defaultHttp;
@@ -65,8 +66,8 @@ abstract class SideConfig<B extends SideConfig<B>> {
         return self();
     }
 
-    /** Gateway request bodies over this many bytes are refused with 413. */
-    public B maxBodyBytes(int bytes) {
+    /** Gateway request bodies over this many bytes are refused with 413; 0 (the default) sets no limit. */
+    public B maxBodyBytes(long bytes) {
         this.maxBodyBytes = bytes;
         return self();
     }

@@ -37,7 +37,7 @@ final class SideRuntime {
 
     /** Starts the gateway on {@code address}, or none when it is {@code null}; returns the bound address. */
     InetSocketAddress startGateway(GatewayRole role, GatewayBackend backend, InetSocketAddress address,
-                                   int maxBodyBytes) {
+                                   long maxBodyBytes) {
         if (address == null) {
             return null;
         }

@@ -45,9 +45,9 @@ final class SideOptions {
             description = "on shutdown, how long calls in flight may finish (default: ${DEFAULT-VALUE})")
     Duration drainTimeout;
 
-    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "8388608",
-            description = "largest request body the gateway takes, else 413 (default: ${DEFAULT-VALUE})")
-    int maxBodyBytes;
+    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "0",
+            description = "largest request body the gateway takes, else 413; 0 = no limit (default: ${DEFAULT-VALUE})")
+    long maxBodyBytes;
 
     @Option(names = "--debug", description = "verbose logs (also DEBUG=1)")
     boolean debug;
@@ -81,8 +81,8 @@ final class SideOptions {
         if (!missing.isEmpty()) {
             throw new UsageError("missing required option(s): " + String.join(", ", missing));
         }
-        if (maxBodyBytes <= 0) {
-            throw new UsageError("--max-body must be positive");
+        if (maxBodyBytes < 0) {
+            throw new UsageError("--max-body must not be negative");
         }
     }
 }

@@ -1,7 +1,7 @@
 package io.restpipe.gateway;
 
+import io.restpipe.pipe.PipeCall;
 import io.restpipe.pipe.PipeEvent;
-import io.restpipe.pipe.PipeReply;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -9,11 +9,14 @@ import java.util.concurrent.CompletableFuture;
 /** The side of the pipe a gateway fronts. Implementations are thread-safe. */
 public interface GatewayBackend {
     /**
-     * Sends {@code event} through the pipe; fails with {@link io.restpipe.pipe.PipeException} in transport.
+     * Starts {@code event} through the pipe once the target's pipe is there; fails with
+     * {@link io.restpipe.pipe.PipeException} in transport.
      *
-     * @param target the client to call on the server; {@code null} on the client, which has one peer
+     * @param target        the client to call on the server; {@code null} on the client, which has one peer
+     * @param streamBody    true when the request body follows through {@link PipeCall#requestBody()}
+     * @param contentLength the streamed body's length, or -1 when unknown
      */
-    CompletableFuture<PipeReply> call(String target, PipeEvent event);
+    CompletableFuture<PipeCall> start(String target, PipeEvent event, boolean streamBody, long contentLength);
 
     /** True when the pipe (client) or the pipe listener (server) is up. */
     boolean isUp();

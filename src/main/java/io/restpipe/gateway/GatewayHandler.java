@@ -1,120 +1,183 @@
 package io.restpipe.gateway;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.ReferenceCountUtil;
+import io.restpipe.pipe.BodyConsumer;
 import io.restpipe.pipe.Durations;
 import io.restpipe.pipe.HeaderField;
+import io.restpipe.pipe.InboundBody;
+import io.restpipe.pipe.OutboundBody;
+import io.restpipe.pipe.PipeCall;
 import io.restpipe.pipe.PipeEvent;
 import io.restpipe.pipe.PipeReply;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves one gateway connection: turns each request into a pipe call (or answers {@code /healthz},
- * {@code /metrics}, {@code /clients} itself) and writes the responses in request order, as HTTP/1.1 pipelining
- * requires. A caller that hangs up cancels its calls in flight. Event loop only.
+ * Serves one gateway connection, one request at a time (pipelined requests wait their turn): small bodies are
+ * gathered and sent inline, larger ones stream into the pipe as its credit allows, and a streamed reply is
+ * written to the caller as it arrives, returning credit as the socket takes it. A caller that hangs up cancels
+ * its call. The socket is read only on demand, one decoded message at a time. Event loop only.
  */
-final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
     static final String TIMEOUT_HEADER = "X-Event-Timeout";
+    /** Bodies up to this size are gathered and sent inline in the event, the v1-compatible path. */
+    static final int INLINE_BODY_MAX = 64 * 1024;
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private final GatewayRole role;
     private final GatewayBackend backend;
-    /** Responses owed on this connection, oldest first; each completes when its call does. */
-    private final ArrayDeque<PendingResponse> pending = new ArrayDeque<>();
+    private final long maxBodyBytes;
+    private Exchange exchange;
+    /** Decoded messages not yet taken: one socket read may decode more than the gateway wants at once. */
+    private final java.util.ArrayDeque<Object> inbox = new java.util.ArrayDeque<>();
+    private boolean wantMessage;
+    private ChannelHandlerContext context;
 
-    GatewayHandler(GatewayRole role, GatewayBackend backend) {
+    /** @param maxBodyBytes request bodies over this many bytes get 413; 0 = no limit */
+    GatewayHandler(GatewayRole role, GatewayBackend backend, long maxBodyBytes) {
         this.role = role;
         this.backend = backend;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        PendingResponse slot = new PendingResponse(HttpUtil.isKeepAlive(request),
-                request.method().equals(HttpMethod.HEAD));
-        pending.add(slot);
-        if (request.decoderResult().isFailure()) {
-            slot.keepAlive = false;
-            slot.complete(HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
-                    "malformed HTTP request: " + request.decoderResult().cause().getMessage()));
-        } else {
-            slot.call = route(request);
-            slot.call.whenComplete((response, failure) -> ctx.executor().execute(() -> {
-                slot.complete(failure == null ? response : HttpResponses.fromFailure(failure));
-                flushReady(ctx);
-            }));
-        }
-        flushReady(ctx);
+    public void channelActive(ChannelHandlerContext ctx) {
+        context = ctx;
+        requestMore();
+        ctx.fireChannelActive();
     }
 
-    private CompletableFuture<FullHttpResponse> route(FullHttpRequest request) {
+    /** Asks for the next decoded message: one already waiting, else a read from the socket. */
+    private void requestMore() {
+        wantMessage = true;
+        if (inbox.isEmpty()) {
+            context.read();
+        } else {
+            // Not inline: the caller may be in the middle of handling the previous message.
+            context.executor().execute(this::drainInbox);
+        }
+    }
+
+    private void drainInbox() {
+        while (wantMessage && !inbox.isEmpty()) {
+            wantMessage = false;
+            take(context, inbox.poll());
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inbox.add(msg);
+        drainInbox();
+    }
+
+    private void take(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            requestStarted(ctx, request);
+        }
+        if (msg instanceof HttpContent content) {
+            bodyArrived(ctx, content);
+        } else if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void requestStarted(ChannelHandlerContext ctx, HttpRequest request) {
+        Exchange ex = new Exchange(ctx, HttpUtil.isKeepAlive(request), request.method().equals(HttpMethod.HEAD));
+        exchange = ex;
+        if (request.decoderResult().isFailure()) {
+            ex.keepAlive = false;
+            ex.respondWhenBodyRead(HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
+                    "malformed HTTP request: " + request.decoderResult().cause().getMessage()));
+            return;
+        }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.rawPath();
-        if (path.startsWith(role.callPrefix())) {
-            return call(request, path.substring(role.callPrefix().length()), uri.rawQuery());
+        if (!path.startsWith(role.callPrefix())) {
+            ex.respondWhenBodyRead(localResponse(request, path));
+            return;
         }
+        long declaredLength = HttpUtil.getContentLength(request, -1L);
+        if (maxBodyBytes > 0 && declaredLength > maxBodyBytes) {
+            ex.keepAlive = false;
+            ex.respondWhenBodyRead(tooLarge());
+            return;
+        }
+        PipeEvent event;
+        try {
+            CallRoute route = CallRoute.parse(path.substring(role.callPrefix().length()), role == GatewayRole.SERVER);
+            event = toEvent(request, route, uri.rawQuery());
+            ex.target = route.target();
+        } catch (IllegalArgumentException badRequest) {
+            ex.respondWhenBodyRead(HttpResponses.error(HttpResponseStatus.BAD_REQUEST, badRequest.getMessage()));
+            return;
+        }
+        ex.event = event;
+        ex.description = request.method() + " " + request.uri();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        if (chunked || declaredLength > INLINE_BODY_MAX) {
+            ex.startStreaming(declaredLength);
+        } else {
+            ex.gathered = ctx.alloc().compositeBuffer();
+            requestMore();
+        }
+    }
+
+    private void bodyArrived(ChannelHandlerContext ctx, HttpContent content) {
+        Exchange ex = exchange;
+        if (ex == null) {
+            content.release();
+            requestMore();
+            return;
+        }
+        ex.bodyArrived(content);
+    }
+
+    private FullHttpResponse localResponse(HttpRequest request, String path) {
         boolean readOnly = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
         if (readOnly && path.equals("/healthz")) {
-            return CompletableFuture.completedFuture(health());
+            return health();
         }
         if (readOnly && path.equals("/metrics")) {
-            return CompletableFuture.completedFuture(
-                    HttpResponses.text(HttpResponseStatus.OK, PROMETHEUS, backend.scrapeMetrics()));
+            return HttpResponses.text(HttpResponseStatus.OK, PROMETHEUS, backend.scrapeMetrics());
         }
         if (readOnly && path.equals("/clients") && role == GatewayRole.SERVER) {
-            return CompletableFuture.completedFuture(HttpResponses.json(HttpResponseStatus.OK, backend.clients()));
+            return HttpResponses.json(HttpResponseStatus.OK, backend.clients());
         }
         String usage = role == GatewayRole.SERVER ? "/client/<target>/<noun>[//<arg>...]" : "/server/<noun>[//<arg>...]";
-        return CompletableFuture.completedFuture(HttpResponses.error(HttpResponseStatus.NOT_FOUND,
-                "no route for " + request.method() + " " + path + "; calls go to " + usage
-                        + ", and /healthz, /metrics" + (role == GatewayRole.SERVER ? ", /clients" : "") + " exist"));
+        return HttpResponses.error(HttpResponseStatus.NOT_FOUND, "no route for " + request.method() + " " + path
+                + "; calls go to " + usage + ", and /healthz, /metrics"
+                + (role == GatewayRole.SERVER ? ", /clients" : "") + " exist");
     }
 
-    private CompletableFuture<FullHttpResponse> call(FullHttpRequest request, String rest, String query) {
-        PipeEvent event;
-        CallRoute route;
-        try {
-            route = CallRoute.parse(rest, role == GatewayRole.SERVER);
-            event = toEvent(request, route, query);
-        } catch (IllegalArgumentException badRequest) {
-            return CompletableFuture.completedFuture(
-                    HttpResponses.error(HttpResponseStatus.BAD_REQUEST, badRequest.getMessage()));
-        }
-        CompletableFuture<PipeReply> reply = backend.call(route.target(), event);
-        CompletableFuture<FullHttpResponse> response = reply.thenApply(HttpResponses::fromReply);
-        response.whenComplete((ok, failure) -> {
-            if (failure != null) {
-                log.info("{} {} failed: {}", event.verb(), request.uri(), rootMessage(failure));
-            }
-        });
-        // Cancelling the response (caller hung up) must reach the pipe call, so it can tell the peer.
-        response.exceptionally(failure -> {
-            if (response.isCancelled()) {
-                reply.cancel(true);
-            }
-            return null;
-        });
-        return response;
-    }
-
-    private static PipeEvent toEvent(FullHttpRequest request, CallRoute route, String query) {
+    private static PipeEvent toEvent(HttpRequest request, CallRoute route, String query) {
         List<HeaderField> headers = new ArrayList<>();
         Duration timeout = null;
         String contentType = null;
@@ -128,53 +191,34 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 headers.add(new HeaderField(name, header.getValue()));
             }
         }
-        byte[] body = ByteBufUtil.getBytes(request.content());
         return new PipeEvent(request.method().name(), route.noun(), route.arguments(), query, headers,
-                contentType, body, timeout);
+                contentType, null, timeout, null);
     }
 
     private FullHttpResponse health() {
         boolean up = backend.isUp();
-        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", up ? "up" : "down");
-        body.put("role", role.name().toLowerCase(java.util.Locale.ROOT));
+        body.put("role", role.name().toLowerCase(Locale.ROOT));
         if (role == GatewayRole.SERVER) {
             body.put("clients", backend.clients().size());
         }
         return HttpResponses.json(up ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body);
     }
 
-    /** Writes every response at the head of the queue that is ready, keeping request order. */
-    private void flushReady(ChannelHandlerContext ctx) {
-        boolean wrote = false;
-        while (!pending.isEmpty() && pending.peek().response != null) {
-            PendingResponse slot = pending.poll();
-            FullHttpResponse response = slot.response;
-            HttpUtil.setContentLength(response, response.content().readableBytes());
-            if (slot.head) {
-                response.content().clear();
-            }
-            if (slot.keepAlive) {
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-                ctx.write(response);
-            } else {
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-                pending.forEach(PendingResponse::cancel);
-                pending.clear();
-                return;
-            }
-            wrote = true;
-        }
-        if (wrote) {
-            ctx.flush();
-        }
+    private FullHttpResponse tooLarge() {
+        return HttpResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                "request body is over the limit of " + maxBodyBytes + " bytes");
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        pending.forEach(PendingResponse::cancel);
-        pending.clear();
+        inbox.forEach(ReferenceCountUtil::release);
+        inbox.clear();
+        if (exchange != null) {
+            exchange.callerGone();
+            exchange = null;
+        }
         ctx.fireChannelInactive();
     }
 
@@ -184,39 +228,295 @@ final class GatewayHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         ctx.close();
     }
 
-    private static String rootMessage(Throwable failure) {
-        Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-        return cause.getMessage();
-    }
-
-    private static final class PendingResponse {
+    /** One request and its response. Event loop only. */
+    private final class Exchange {
+        final ChannelHandlerContext ctx;
         boolean keepAlive;
         final boolean head;
-        CompletableFuture<FullHttpResponse> call;
-        FullHttpResponse response;
-        boolean cancelled;
+        String target;
+        PipeEvent event;
+        String description;
+        /** A small body being gathered to go inline; null once sent or when the body streams. */
+        CompositeByteBuf gathered;
+        /** The answer to send once the request body has been read (and discarded). */
+        FullHttpResponse pendingLocal;
+        CompletableFuture<PipeCall> starting;
+        PipeCall call;
+        InboundBody replyStream;
+        long bodyBytes;
+        boolean requestComplete;
+        boolean responseStarted;
+        boolean finished;
 
-        PendingResponse(boolean keepAlive, boolean head) {
+        Exchange(ChannelHandlerContext ctx, boolean keepAlive, boolean head) {
+            this.ctx = ctx;
             this.keepAlive = keepAlive;
             this.head = head;
         }
 
-        void complete(FullHttpResponse response) {
-            if (this.response == null && !cancelled) {
-                this.response = response;
+        void respondWhenBodyRead(FullHttpResponse response) {
+            pendingLocal = response;
+            requestMore();
+        }
+
+        void bodyArrived(HttpContent content) {
+            boolean last = content instanceof LastHttpContent;
+            bodyBytes += content.content().readableBytes();
+            if (pendingLocal != null || finished) {
+                content.release();
+                if (last) {
+                    requestComplete = true;
+                    if (pendingLocal != null) {
+                        FullHttpResponse response = pendingLocal;
+                        pendingLocal = null;
+                        respond(response);
+                    } else {
+                        endExchange();
+                    }
+                } else {
+                    requestMore();
+                }
+                return;
+            }
+            if (maxBodyBytes > 0 && bodyBytes > maxBodyBytes) {
+                content.release();
+                overLimit();
+                return;
+            }
+            if (gathered != null) {
+                gathered.addComponent(true, content.content().retain());
+                content.release();
+                if (last) {
+                    requestComplete = true;
+                    byte[] body = ByteBufUtil.getBytes(gathered);
+                    gathered.release();
+                    gathered = null;
+                    PipeEvent inline = new PipeEvent(event.verb(), event.noun(), event.arguments(), event.query(),
+                            event.headers(), event.contentType(), body, event.timeout(), null);
+                    startCall(inline, false, -1);
+                } else {
+                    requestMore();
+                }
+                return;
+            }
+            // Streaming: the call is under way (nothing is read before it is).
+            OutboundBody requestBody = call.requestBody();
+            boolean more = requestBody.write(content.content().retain());
+            content.release();
+            if (last) {
+                requestComplete = true;
+                requestBody.end();
+            } else if (more) {
+                requestMore();
             } else {
-                response.release();
+                requestBody.whenCredit(() -> ctx.executor().execute(() -> {
+                    if (!finished) {
+                        requestMore();
+                    }
+                }));
             }
         }
 
-        void cancel() {
-            cancelled = true;
+        void startStreaming(long contentLength) {
+            startCall(event, true, contentLength);
+        }
+
+        private void startCall(PipeEvent toSend, boolean streamBody, long contentLength) {
+            starting = backend.start(target, toSend, streamBody, contentLength);
+            starting.whenComplete((started, failure) -> ctx.executor().execute(() -> {
+                if (finished) {
+                    if (started != null) {
+                        started.reply().cancel(true);
+                    }
+                    return;
+                }
+                if (failure != null) {
+                    fail(failure);
+                    return;
+                }
+                call = started;
+                call.reply().whenComplete((reply, error) -> ctx.executor().execute(() -> replied(reply, error)));
+                if (streamBody && !call.reply().isDone()) {
+                    requestMore();
+                }
+            }));
+        }
+
+        private void replied(PipeReply reply, Throwable error) {
+            if (finished) {
+                if (reply != null && reply.stream() != null) {
+                    reply.stream().discard();
+                }
+                return;
+            }
+            if (error != null) {
+                fail(error);
+                return;
+            }
+            if (reply.stream() == null) {
+                respond(HttpResponses.fromReply(reply));
+                return;
+            }
+            replyStream = reply.stream();
+            HttpResponse response = new DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(reply.status()));
+            HttpResponses.copyReplyHeaders(reply, response.headers());
+            if (replyStream.contentLength() >= 0) {
+                HttpUtil.setContentLength(response, replyStream.contentLength());
+            } else {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+            if (!requestComplete) {
+                keepAlive = false;
+            }
+            response.headers().set(HttpHeaderNames.CONNECTION,
+                    keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+            responseStarted = true;
+            ctx.writeAndFlush(response);
+            if (head) {
+                replyStream.discard();
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                endExchange();
+                return;
+            }
+            replyStream.subscribe(new ReplyWriter(this));
+        }
+
+        private void fail(Throwable failure) {
+            FullHttpResponse response = HttpResponses.fromFailure(failure);
+            log.info("{} failed: {}", description, response.content().toString(java.nio.charset.StandardCharsets.UTF_8));
+            respond(response);
+        }
+
+        private void overLimit() {
+            keepAlive = false;
             if (call != null) {
-                call.cancel(true);
+                call.requestBody().fail("request body over the gateway's limit");
+                call.reply().cancel(true);
+            } else if (starting != null) {
+                starting.cancel(true);
             }
-            if (response != null) {
+            if (gathered != null) {
+                gathered.release();
+                gathered = null;
+            }
+            if (!responseStarted) {
+                respond(tooLarge());
+            } else {
+                finish();
+            }
+        }
+
+        /** Writes a whole response; the exchange ends, and a request body not yet read means closing. */
+        private void respond(FullHttpResponse response) {
+            if (responseStarted) {
                 response.release();
+                finish();
+                return;
             }
+            responseStarted = true;
+            if (!requestComplete) {
+                keepAlive = false;
+                if (call != null && call.requestBody() != null) {
+                    call.requestBody().fail("the response was sent before the request body ended");
+                }
+            }
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            if (head) {
+                response.content().clear();
+            }
+            response.headers().set(HttpHeaderNames.CONNECTION,
+                    keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response);
+            endExchange();
+        }
+
+        /** The response is complete: read the next request, or close. */
+        void endExchange() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (gathered != null) {
+                gathered.release();
+                gathered = null;
+            }
+            if (exchange == this) {
+                exchange = null;
+            }
+            if (keepAlive && requestComplete) {
+                requestMore();
+            } else {
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        /** Ends the exchange without a proper response (the response was cut): close the connection. */
+        void finish() {
+            keepAlive = false;
+            endExchange();
+        }
+
+        /** The caller hung up: cancel whatever is still going. */
+        void callerGone() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            if (gathered != null) {
+                gathered.release();
+                gathered = null;
+            }
+            if (pendingLocal != null) {
+                pendingLocal.release();
+                pendingLocal = null;
+            }
+            if (starting != null) {
+                starting.cancel(true);
+            }
+            if (call != null) {
+                if (call.requestBody() != null) {
+                    call.requestBody().fail("caller hung up");
+                }
+                call.reply().cancel(true);
+            }
+            if (replyStream != null) {
+                replyStream.discard();
+            }
+        }
+    }
+
+    /** Writes a streamed reply body to the caller, returning credit to the pipe as the socket takes each piece. */
+    private static final class ReplyWriter implements BodyConsumer {
+        private final Exchange exchange;
+
+        ReplyWriter(Exchange exchange) {
+            this.exchange = exchange;
+        }
+
+        @Override
+        public void onData(ByteBuf data) {
+            int bytes = data.readableBytes();
+            InboundBody stream = exchange.replyStream;
+            exchange.ctx.writeAndFlush(new DefaultHttpContent(data)).addListener(written -> {
+                if (written.isSuccess()) {
+                    stream.consumed(bytes);
+                }
+            });
+        }
+
+        @Override
+        public void onEnd() {
+            exchange.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            exchange.ctx.executor().execute(exchange::endExchange);
+        }
+
+        @Override
+        public void onAbort(String reason) {
+            exchange.ctx.executor().execute(() -> {
+                log.info("{}: reply cut off: {}", exchange.description, reason);
+                exchange.finish();
+            });
         }
     }
 }

@@ -4,13 +4,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 
-/** Builds a gateway connection's pipeline: HTTP/1.1 codec, body aggregation with a size limit, the gateway. */
+/** Builds a gateway connection's pipeline: the HTTP/1.1 codec, then the gateway. */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final GatewayRole role;
     private final GatewayBackend backend;
-    private final int maxBodyBytes;
+    private final long maxBodyBytes;
 
-    GatewayInitializer(GatewayRole role, GatewayBackend backend, int maxBodyBytes) {
+    GatewayInitializer(GatewayRole role, GatewayBackend backend, long maxBodyBytes) {
         this.role = role;
         this.backend = backend;
         this.maxBodyBytes = maxBodyBytes;
@@ -20,7 +20,6 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel channel) {
         channel.pipeline()
                 .addLast("http", new HttpServerCodec())
-                .addLast("aggregator", new BodyLimitAggregator(maxBodyBytes))
-                .addLast("gateway", new GatewayHandler(role, backend));
+                .addLast("gateway", new GatewayHandler(role, backend, maxBodyBytes));
     }
 }

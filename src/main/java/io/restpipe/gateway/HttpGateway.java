@@ -15,27 +15,30 @@ import org.slf4j.LoggerFactory;
  * The local HTTP server through which programs call the other side of the pipe.
  *
  * <pre>{@code
- * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, HttpGateway.DEFAULT_MAX_BODY_BYTES);
+ * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, HttpGateway.UNLIMITED_BODY);
  * InetSocketAddress bound = gateway.bind(new InetSocketAddress("127.0.0.1", 8081));
  * }</pre>
  */
 public final class HttpGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpGateway.class);
-    /** Request bodies larger than this are refused with 413 until bodies stream. */
-    public static final int DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+    /** No limit on request bodies by default: they stream through the pipe in bounded memory. */
+    public static final long UNLIMITED_BODY = 0;
 
     private final GatewayRole role;
     private final EventLoopGroup group;
     private final ServerBootstrap bootstrap;
     private Channel channel;
 
-    public HttpGateway(GatewayRole role, GatewayBackend backend, int maxBodyBytes) {
+    /** @param maxBodyBytes request bodies over this many bytes get 413; {@link #UNLIMITED_BODY} for no limit */
+    public HttpGateway(GatewayRole role, GatewayBackend backend, long maxBodyBytes) {
         this.role = role;
         this.group = EventLoops.create("restpipe-http", 0);
         this.bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // The gateway asks for each read itself, to pull request bodies only as the pipe takes them.
+                .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new GatewayInitializer(role, backend, maxBodyBytes));
     }
 

@@ -41,7 +41,12 @@ final class HttpResponses {
     static FullHttpResponse fromReply(PipeReply reply) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(reply.body()));
-        HttpHeaders headers = response.headers();
+        copyReplyHeaders(reply, response.headers());
+        return response;
+    }
+
+    /** The reply's headers (minus hop-by-hop ones), its content type and {@code X-Event-Return-Code}. */
+    static void copyReplyHeaders(PipeReply reply, HttpHeaders headers) {
         for (HeaderField header : reply.headers()) {
             if (!HopByHop.isHopByHop(header.name())) {
                 headers.add(header.name(), header.value());
@@ -51,7 +56,6 @@ final class HttpResponses {
             headers.set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
         }
         headers.set(RETURN_CODE_HEADER, reply.code());
-        return response;
     }
 
     static FullHttpResponse fromFailure(Throwable failure) {
@@ -63,6 +67,7 @@ final class HttpResponses {
                 case AMBIGUOUS -> HttpResponseStatus.CONFLICT;
                 case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
                 case DEADLINE_EXCEEDED -> HttpResponseStatus.GATEWAY_TIMEOUT;
+                case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
             };
             return error(status, pipe.getMessage());
         }

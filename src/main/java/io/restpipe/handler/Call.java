@@ -25,6 +25,7 @@ public final class Call {
     private final PipeEvent event;
     private final Instant deadline;
     private volatile boolean cancelled;
+    private Body body;
 
     public Call(PeerInfo peer, PipeEvent event, Instant deadline) {
         this.peer = peer;
@@ -85,8 +86,13 @@ public final class Call {
                 .findFirst();
     }
 
-    public Body body() {
-        return new Body(event.contentType(), event.body());
+    /** The request body; the same object on every call, so a streamed body is read once. */
+    public synchronized Body body() {
+        if (body == null) {
+            body = event.stream() == null ? new Body(event.contentType(), event.body())
+                    : new Body(event.contentType(), null, event.stream());
+        }
+        return body;
     }
 
     /** When the caller stops waiting, or {@code null} if it gave no deadline. */

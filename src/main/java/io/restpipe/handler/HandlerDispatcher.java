@@ -1,9 +1,16 @@
 package io.restpipe.handler;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.restpipe.pipe.EventDispatcher;
 import io.restpipe.pipe.IncomingEvent;
+import io.restpipe.pipe.OutboundBody;
 import io.restpipe.pipe.PipeReply;
+import io.restpipe.pipe.Replier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
@@ -11,33 +18,47 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the handler for each incoming event on a worker pool, off the event loops, so a slow handler delays only
- * its own call. Thread-safe.
+ * its own call; events no handler takes go to the fallback (a forward), or get the no-handler reply.
+ * Thread-safe.
  */
 public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HandlerDispatcher.class);
     private static final int WORKERS = 256;
+    private static final int STREAM_PIECE = 64 * 1024;
+    /** How long a handler streaming its reply waits for a receiver that takes nothing, before giving up. */
+    private static final Duration STALLED_RECEIVER = Duration.ofMinutes(2);
 
     private final Handlers handlers;
+    private final EventDispatcher fallback;
     private final ThreadPoolExecutor workers;
 
     public HandlerDispatcher(Handlers handlers) {
+        this(handlers, null);
+    }
+
+    /** @param fallback takes the events no handler takes; {@code null} answers them 404 with code 255 */
+    public HandlerDispatcher(Handlers handlers, EventDispatcher fallback) {
         this.handlers = handlers;
+        this.fallback = fallback;
         this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("restpipe-handler", true));
         workers.allowCoreThreadTimeOut(true);
     }
 
     @Override
-    public Future<?> dispatch(IncomingEvent incoming, Consumer<PipeReply> replier) {
+    public Future<?> dispatch(IncomingEvent incoming, Replier replier) {
+        EventHandler handler = handlers.find(incoming.event().verb(), incoming.event().noun());
+        if (handler == null && fallback != null) {
+            return fallback.dispatch(incoming, replier);
+        }
         Call call = new Call(incoming.peer(), incoming.event(), incoming.deadline());
         FutureTask<Void> task = new FutureTask<>(() -> {
-            replier.accept(handle(call));
+            deliver(call, handle(handler, call), replier);
             return null;
         }) {
             @Override
@@ -50,18 +71,17 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
         try {
             workers.execute(task);
         } catch (RejectedExecutionException shuttingDown) {
-            replier.accept(Replies.unavailable("shutting down"));
+            replier.reply(Replies.unavailable("shutting down"));
             return CompletableFuture.completedFuture(null);
         }
         return task;
     }
 
-    /** Finds and runs the handler for {@code call} on the calling thread, turning every outcome into a reply. */
-    PipeReply handle(Call call) {
-        EventHandler handler = handlers.find(call.verb(), call.noun());
+    /** Runs {@code handler} (or answers that there is none) and turns every outcome into a reply. */
+    Outcome handle(EventHandler handler, Call call) {
         if (handler == null) {
             log.warn("no handler for {} {} from {}", call.verb(), call.noun(), call.peer().name());
-            return Replies.noHandler(call.verb(), call.noun());
+            return Outcome.inline(Replies.noHandler(call.verb(), call.noun()));
         }
         try {
             return Replies.fromResult(handler.handle(call));
@@ -72,7 +92,54 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
                 log.warn("handler for {} {} from {} failed: {}", call.verb(), call.noun(), call.peer().name(),
                         failure.toString());
             }
-            return Replies.handlerFailed(failure);
+            return Outcome.inline(Replies.handlerFailed(failure));
+        }
+    }
+
+    /** Finds the handler for {@code call} and runs it on the calling thread. */
+    Outcome handle(Call call) {
+        return handle(handlers.find(call.verb(), call.noun()), call);
+    }
+
+    private static void deliver(Call call, Outcome outcome, Replier replier) {
+        if (!outcome.isStreamed()) {
+            replier.reply(outcome.reply());
+            return;
+        }
+        OutboundBody body = replier.replyStreamed(outcome.reply(), outcome.contentLength());
+        String failure = "handler stopped";
+        try (InputStream stream = outcome.stream()) {
+            while (true) {
+                if (!body.hasCredit() && !body.awaitCredit(STALLED_RECEIVER.toNanos())) {
+                    log.debug("streamed reply to {} {} stopped: {}", call.verb(), call.noun(),
+                            body.abortReason() == null ? "receiver stalled" : body.abortReason());
+                    return;
+                }
+                ByteBuf piece = PooledByteBufAllocator.DEFAULT.heapBuffer(STREAM_PIECE);
+                int read;
+                try {
+                    read = piece.writeBytes(stream, STREAM_PIECE);
+                } catch (IOException | RuntimeException e) {
+                    piece.release();
+                    throw e;
+                }
+                if (read < 0) {
+                    piece.release();
+                    body.end();
+                    failure = null;
+                    return;
+                }
+                body.write(piece);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException e) {
+            failure = "reading the reply stream failed: " + e;
+            log.warn("streamed reply to {} {} failed: {}", call.verb(), call.noun(), e.toString());
+        } finally {
+            if (failure != null) {
+                body.fail(failure);
+            }
         }
     }
 

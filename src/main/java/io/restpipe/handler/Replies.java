@@ -1,48 +1,42 @@
 package io.restpipe.handler;
 
 import io.restpipe.pipe.PipeReply;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Turns what a handler returned or threw into the reply sent back through the pipe. */
-final class Replies {
+/** Turns what a handler returned or threw, or a failed forward, into the reply sent back through the pipe. */
+public final class Replies {
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String BINARY = "application/octet-stream";
 
     private Replies() {
     }
 
-    static PipeReply fromResult(Object result) {
+    static Outcome fromResult(Object result) {
         if (result == null) {
-            return new PipeReply(PipeReply.CODE_OK, 200, null, List.of(), null);
+            return Outcome.inline(new PipeReply(PipeReply.CODE_OK, 200, null, List.of(), null));
         }
         if (result instanceof Reply reply) {
-            return reply.toPipeReply();
+            return reply.toOutcome();
         }
         if (result instanceof PipeReply reply) {
-            return reply;
+            return Outcome.inline(reply);
         }
         if (result instanceof String text) {
-            return ok(TEXT, text.getBytes(StandardCharsets.UTF_8));
+            return Outcome.inline(ok(TEXT, text.getBytes(StandardCharsets.UTF_8)));
         }
         if (result instanceof byte[] bytes) {
-            return ok(BINARY, bytes);
+            return Outcome.inline(ok(BINARY, bytes));
         }
         if (result instanceof InputStream stream) {
-            try (stream) {
-                return ok(BINARY, stream.readAllBytes());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return new Outcome(ok(BINARY, null), stream, -1);
         }
-        return ok(JsonCodec.CONTENT_TYPE, JsonCodec.encode(result));
+        return Outcome.inline(ok(JsonCodec.CONTENT_TYPE, JsonCodec.encode(result)));
     }
 
     static PipeReply noHandler(String verb, String noun) {
@@ -62,6 +56,11 @@ final class Replies {
 
     static PipeReply unavailable(String why) {
         return error(PipeReply.CODE_HANDLER_FAILED, 503, Map.of("error", why));
+    }
+
+    /** The reply of a forward whose upstream failed: 502 when unreachable, 504 when too slow. */
+    public static PipeReply upstreamFailed(int status, String why) {
+        return error(PipeReply.CODE_UPSTREAM_FAILED, status, Map.of("error", why));
     }
 
     private static PipeReply ok(String contentType, byte[] body) {

@@ -19,6 +19,8 @@ public final class Reply {
     private String contentType;
     private final List<HeaderField> headers = new ArrayList<>();
     private byte[] body = new byte[0];
+    private java.io.InputStream stream;
+    private long streamLength = -1;
 
     private Reply() {
     }
@@ -71,7 +73,21 @@ public final class Reply {
         return body(JsonCodec.encode(value));
     }
 
-    PipeReply toPipeReply() {
-        return new PipeReply(code, status, contentType, headers, body);
+    /**
+     * A body streamed from {@code stream} in bounded memory as the caller takes it ({@code length} bytes, or -1
+     * when unknown); the stream is closed at the end.
+     */
+    public Reply stream(java.io.InputStream stream, long length) {
+        this.stream = stream;
+        this.streamLength = length;
+        if (contentType == null) {
+            contentType = "application/octet-stream";
+        }
+        return this;
+    }
+
+    Outcome toOutcome() {
+        PipeReply reply = new PipeReply(code, status, contentType, headers, stream == null ? body : null);
+        return stream == null ? Outcome.inline(reply) : new Outcome(reply, stream, streamLength);
     }
 }

@@ -103,8 +103,14 @@ public final class PipeClient implements AutoCloseable {
 
     /** Calls the server, waiting up to the connect wait for the pipe and up to the event timeout for the reply. */
     public CompletableFuture<PipeReply> call(PipeEvent event) {
+        return start(event, false, -1).thenCompose(PipeCall::reply);
+    }
+
+    /** Like {@link #call}, for a request body that streams: completes once the call is under way. */
+    public CompletableFuture<PipeCall> start(PipeEvent event, boolean streamBody, long contentLength) {
         Duration timeout = event.timeout() != null ? event.timeout() : settings.eventTimeout();
-        return awaitSession(settings.connectWait()).thenCompose(session -> session.call(event, timeout));
+        return awaitSession(settings.connectWait())
+                .thenApply(session -> session.start(event, timeout, streamBody, contentLength));
     }
 
     private void connect() {

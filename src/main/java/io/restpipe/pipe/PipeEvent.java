@@ -7,7 +7,9 @@ import java.util.List;
  * A call travelling through the pipe: verb, noun, positional arguments, query, headers and body.
  *
  * @param query   the raw query string without {@code ?}, or empty
+ * @param body    the whole body when it travels inline; empty when it streams
  * @param timeout how long the caller will wait for the reply, or {@code null} when it did not say
+ * @param stream  the streamed body of an incoming event, or {@code null} when the body came inline
  */
 public record PipeEvent(
         String verb,
@@ -17,7 +19,8 @@ public record PipeEvent(
         List<HeaderField> headers,
         String contentType,
         byte[] body,
-        Duration timeout) {
+        Duration timeout,
+        InboundBody stream) {
 
     public PipeEvent {
         verb = verb.toUpperCase(java.util.Locale.ROOT);
@@ -29,6 +32,11 @@ public record PipeEvent(
 
     /** A bodiless event with no query or headers, the shape most embedded calls take. */
     public static PipeEvent of(String verb, String noun, String... arguments) {
-        return new PipeEvent(verb, noun, List.of(arguments), "", List.of(), null, null, null);
+        return new PipeEvent(verb, noun, List.of(arguments), "", List.of(), null, null, null, null);
+    }
+
+    /** This event with an incoming streamed body attached. */
+    PipeEvent withStream(InboundBody stream) {
+        return new PipeEvent(verb, noun, arguments, query, headers, contentType, body, timeout, stream);
     }
 }

@@ -11,7 +11,9 @@ public final class PipeException extends RuntimeException {
         /** The target names no known client. */
         NOT_FOUND,
         /** The target matches several connected clients. */
-        AMBIGUOUS
+        AMBIGUOUS,
+        /** The request body is larger than the peer can take. */
+        TOO_LARGE
     }
 
     private final Kind kind;

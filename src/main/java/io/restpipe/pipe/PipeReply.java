@@ -6,17 +6,27 @@ import java.util.List;
 /**
  * The answer to a {@link PipeEvent}.
  *
- * @param code   the event return code: 0 handled, 255 no handler, 251 the handler threw
+ * @param code   the event return code: 0 handled, 255 no handler, 251 the handler threw, 252 the upstream of a
+ *               forward failed
  * @param status the HTTP status the gateway answers with
+ * @param body   the whole body when it came inline; empty when it streams
+ * @param stream the streamed body, or {@code null} when the body came inline
  */
-public record PipeReply(int code, int status, String contentType, List<HeaderField> headers, byte[] body) {
+public record PipeReply(int code, int status, String contentType, List<HeaderField> headers, byte[] body,
+                        InboundBody stream) {
     public static final int CODE_OK = 0;
     public static final int CODE_HANDLER_FAILED = 251;
+    public static final int CODE_UPSTREAM_FAILED = 252;
     public static final int CODE_NO_HANDLER = 255;
 
     public PipeReply {
         headers = List.copyOf(headers);
         body = body == null ? new byte[0] : body;
+    }
+
+    /** A reply with its whole body inline. */
+    public PipeReply(int code, int status, String contentType, List<HeaderField> headers, byte[] body) {
+        this(code, status, contentType, headers, body, null);
     }
 
     public String bodyText() {

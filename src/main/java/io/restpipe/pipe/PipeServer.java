@@ -83,8 +83,14 @@ public final class PipeServer implements AutoCloseable {
      * wait for it to be connected and up to {@code timeout} (or the event timeout) for the reply.
      */
     public CompletableFuture<PipeReply> call(String target, PipeEvent event) {
+        return start(target, event, false, -1).thenCompose(PipeCall::reply);
+    }
+
+    /** Like {@link #call}, for a request body that streams: completes once the call is under way. */
+    public CompletableFuture<PipeCall> start(String target, PipeEvent event, boolean streamBody, long contentLength) {
         Duration timeout = event.timeout() != null ? event.timeout() : settings.eventTimeout();
-        return registry.resolve(target, settings.connectWait()).thenCompose(session -> session.call(event, timeout));
+        return registry.resolve(target, settings.connectWait())
+                .thenApply(session -> session.start(event, timeout, streamBody, contentLength));
     }
 
     private void sessionStarted(PipeSession session) {

@@ -1,13 +1,19 @@
 package io.restpipe.pipe;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.restpipe.wire.BodyChunkFrame;
 import io.restpipe.wire.Frame;
 import io.restpipe.wire.FrameException;
 import io.restpipe.wire.proto.Cancel;
+import io.restpipe.wire.proto.Credit;
 import io.restpipe.wire.proto.Event;
 import io.restpipe.wire.proto.EventReply;
 import io.restpipe.wire.proto.GoAway;
@@ -23,34 +29,35 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One live pipe to a peer: sends calls and matches their replies by id, hands the peer's events to the
- * dispatcher, and fails or cancels what is in flight when the pipe ends.
+ * One live pipe to a peer: sends calls and matches their replies by id, streams bodies under credit, hands the
+ * peer's events to the dispatcher, and fails or cancels what is in flight when the pipe ends.
  *
- * <p>Thread-safe: {@link #call} may be used from any thread; frames are handled on the channel's event loop.
+ * <p>Thread-safe: {@link #call} and {@link #start} may be used from any thread; frames are handled on the
+ * channel's event loop.
  */
-public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
+public final class PipeSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PipeSession.class);
     private static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf("restpipe.closeReason");
     private static final String SOFTWARE = "restpipe-java";
-    private static final List<String> CAPABILITIES = List.of("arguments", "headers", "cancel", "goaway");
+    private static final List<String> CAPABILITIES = List.of("arguments", "headers", "cancel", "goaway", "stream");
 
     private final Channel channel;
     private final PeerInfo peer;
     private final EventDispatcher dispatcher;
-    private final PipeSettings settings;
     private final PipeMetrics metrics;
     private final Instant connectedSince = Instant.now();
     private final AtomicInteger nextId;
     private final Map<Integer, OutboundCall> outbound = new ConcurrentHashMap<>();
     private final Map<Integer, InboundCall> inbound = new ConcurrentHashMap<>();
     private final CompletableFuture<String> closed = new CompletableFuture<>();
-    /** A v1 peer never says hello; until a v2 client does, the server writes events the v1 way. */
+    /** A v1 peer never says hello; until a v2 client does, the server writes to it the v1 way. */
     private volatile boolean v1Peer;
     private volatile boolean goingAway;
 
@@ -59,7 +66,6 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
         this.channel = channel;
         this.peer = peer;
         this.dispatcher = dispatcher;
-        this.settings = settings;
         this.metrics = metrics;
         // Ids never collide between the two directions: the client's calls are odd, the server's even.
         this.nextId = new AtomicInteger(clientSide ? 1 : 2);
@@ -79,14 +85,14 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
         return reason == null ? fallback : reason;
     }
 
-    Channel channel() {
-        return channel;
-    }
-
     /** The client's first frame, which starts the v2 conversation. */
     static Hello hello() {
         return Hello.newBuilder().setProtocolVersion(WireMapping.PROTOCOL_VERSION)
                 .addAllCapabilities(CAPABILITIES).setSoftware(SOFTWARE).build();
+    }
+
+    Channel channel() {
+        return channel;
     }
 
     public PeerInfo peer() {
@@ -103,7 +109,7 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
         return heartbeat == null ? null : heartbeat.lastRtt();
     }
 
-    /** Calls in flight in both directions. */
+    /** Calls in flight in both directions, including bodies still streaming. */
     public int inFlight() {
         return outbound.size() + inbound.size();
     }
@@ -113,27 +119,49 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
         return channel.isActive() && !goingAway;
     }
 
+    /** True when the peer speaks only v1, which knows no streamed bodies. */
+    public boolean isV1Peer() {
+        return v1Peer;
+    }
+
     /** Completes with the reason once the pipe is closed. */
     public CompletableFuture<String> closeFuture() {
         return closed;
     }
 
-    /**
-     * Sends {@code event} and completes with the peer's reply, or fails with {@link PipeException}: unavailable
-     * if the pipe is or goes down, deadline exceeded after {@code timeout} (the peer is then told to cancel).
-     * Cancelling the returned future also tells the peer to cancel.
-     */
+    /** Sends {@code event} with its body inline; see {@link #start}. */
     public CompletableFuture<PipeReply> call(PipeEvent event, Duration timeout) {
+        return start(event, timeout, false, -1).reply();
+    }
+
+    /**
+     * Sends {@code event} and returns the call: its reply completes with the peer's reply (whose body may stream),
+     * or fails with {@link PipeException}: unavailable if the pipe is or goes down, deadline exceeded when no reply
+     * head came within {@code timeout} (the peer is then told to cancel). Cancelling the reply future also tells
+     * the peer to cancel.
+     *
+     * @param streamBody    true when the request body follows through {@link PipeCall#requestBody()}
+     * @param contentLength the streamed body's total length, or -1 when unknown
+     */
+    public PipeCall start(PipeEvent event, Duration timeout, boolean streamBody, long contentLength) {
         CompletableFuture<PipeReply> reply = new CompletableFuture<>();
         if (!isAvailable()) {
             reply.completeExceptionally(unavailable());
-            return reply;
+            return new PipeCall(null, reply);
+        }
+        if (streamBody && v1Peer) {
+            reply.completeExceptionally(new PipeException(PipeException.Kind.TOO_LARGE,
+                    peer.name() + " speaks protocol v1, which cannot take a streamed request body"));
+            return new PipeCall(null, reply);
         }
         int id = allocateId();
         OutboundCall call = new OutboundCall(event.verb(), reply, System.nanoTime());
+        if (streamBody) {
+            call.requestBody = new OutboundBody(channel, id, false, () -> { }, null);
+        }
         outbound.put(id, call);
         metrics.callStarted();
-        Event wire = WireMapping.toWire(event, v1Peer, timeout);
+        Event wire = WireMapping.toWire(event, v1Peer, timeout, streamBody, contentLength);
         channel.eventLoop().execute(() -> {
             if (reply.isDone()) {
                 return;
@@ -149,10 +177,11 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
         reply.whenComplete((ok, error) -> {
             if (error instanceof CancellationException && removeOutbound(id) != null) {
                 metrics.eventFailed(call.verb, "cancelled");
+                call.abortBodies("caller cancelled");
                 send(id, Cancel.newBuilder().setReason("caller cancelled").build());
             }
         });
-        return reply;
+        return new PipeCall(call.requestBody, reply);
     }
 
     /** Tells the peer this side takes no new calls; the ones in flight go on. */
@@ -166,11 +195,20 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof BodyChunkFrame chunk) {
+            chunkArrived(chunk);
+            return;
+        }
+        if (!(msg instanceof Frame frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         switch (frame.type()) {
             case EVENT -> eventArrived(frame.id(), frame.as(Event.class));
             case EVENT_REPLY -> replyArrived(frame.id(), frame.as(EventReply.class));
-            case CANCEL -> cancelArrived(frame.id());
+            case CREDIT -> creditArrived(frame.id(), frame.as(Credit.class));
+            case CANCEL -> cancelArrived(frame.id(), frame.as(Cancel.class).getReason());
             case HELLO -> {
                 v1Peer = false;
                 send(frame.id(), HelloReply.newBuilder().setProtocolVersion(WireMapping.PROTOCOL_VERSION)
@@ -182,8 +220,6 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
                 goingAway = true;
                 log.info("{} is going away: {}", peer.name(), frame.as(GoAway.class).getReason());
             }
-            // Streamed bodies are not negotiated yet, so a peer sending them breaks the protocol.
-            case BODY_CHUNK, CREDIT -> throw new FrameException(frame.type() + " frame for a call that streams no body");
             default -> throw new FrameException("unexpected " + frame.type() + " frame");
         }
     }
@@ -192,34 +228,137 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
         if (wire.getVersion() < WireMapping.PROTOCOL_VERSION) {
             v1Peer = true;
         }
-        PipeEvent event = WireMapping.fromWire(wire);
-        Instant deadline = event.timeout() == null ? null : Instant.now().plus(event.timeout());
         InboundCall call = new InboundCall();
+        PipeEvent event = WireMapping.fromWire(wire);
+        if (wire.getBodyFollows()) {
+            call.requestBody = new InboundBody(channel, id, false,
+                    wire.hasContentLength() ? wire.getContentLength() : -1, reason -> { });
+            event = event.withStream(call.requestBody);
+        }
+        Instant deadline = event.timeout() == null ? null : Instant.now().plus(event.timeout());
         inbound.put(id, call);
-        call.attach(dispatcher.dispatch(new IncomingEvent(peer, event, deadline), reply -> {
-            if (inbound.remove(id, call)) {
-                metrics.eventReceived(event.verb(), reply.code());
-                send(id, WireMapping.toWire(reply));
+        String verb = event.verb();
+        call.attach(dispatcher.dispatch(new IncomingEvent(peer, event, deadline), new Replier() {
+            @Override
+            public void reply(PipeReply reply) {
+                if (call.answered.compareAndSet(false, true) && inbound.remove(id, call)) {
+                    metrics.eventReceived(verb, reply.code());
+                    call.discardRequestBody();
+                    send(id, WireMapping.toWire(reply, false, -1));
+                }
+            }
+
+            @Override
+            public OutboundBody replyStreamed(PipeReply head, long contentLength) {
+                if (!call.answered.compareAndSet(false, true) || !inbound.containsKey(id)) {
+                    OutboundBody dropped = new OutboundBody(channel, id, true, () -> { }, null);
+                    dropped.abort("call was cancelled");
+                    return dropped;
+                }
+                metrics.eventReceived(verb, head.code());
+                Runnable finished = () -> {
+                    inbound.remove(id, call);
+                    call.discardRequestBody();
+                };
+                if (v1Peer) {
+                    // v1 knows no body chunks: gather the body and send it inline at the end.
+                    call.replyBody = new OutboundBody(channel, id, true, finished, body -> {
+                        byte[] bytes = ByteBufUtil.getBytes(body);
+                        body.release();
+                        send(id, WireMapping.toWire(withBody(head, bytes), false, -1));
+                    });
+                } else {
+                    call.replyBody = new OutboundBody(channel, id, true, finished, null);
+                    send(id, WireMapping.toWire(head, true, contentLength));
+                }
+                return call.replyBody;
             }
         }));
     }
 
     private void replyArrived(int id, EventReply wire) {
-        OutboundCall call = removeOutbound(id);
-        if (call == null) {
+        OutboundCall call = outbound.get(id);
+        if (call == null || call.reply.isDone()) {
             log.debug("reply #{} from {} arrived after its call ended", Integer.toUnsignedString(id), peer.name());
             return;
         }
+        if (call.timer != null) {
+            call.timer.cancel(false);
+        }
+        if (call.requestBody != null) {
+            // The peer answered before taking the whole request body; the rest is not wanted.
+            call.requestBody.abort("the reply arrived first");
+        }
         PipeReply reply = WireMapping.fromWire(wire);
         metrics.eventSent(call.verb, reply.code(), System.nanoTime() - call.startNanos);
+        if (wire.getBodyFollows()) {
+            call.replyBody = new InboundBody(channel, id, true,
+                    wire.hasContentLength() ? wire.getContentLength() : -1, reason -> {
+                        if (outbound.remove(id, call)) {
+                            send(id, Cancel.newBuilder().setReason(reason).build());
+                        }
+                    });
+            reply = new PipeReply(reply.code(), reply.status(), reply.contentType(), reply.headers(), null,
+                    call.replyBody);
+        } else {
+            outbound.remove(id, call);
+        }
         call.reply.complete(reply);
     }
 
-    private void cancelArrived(int id) {
+    private void chunkArrived(BodyChunkFrame chunk) {
+        InboundBody body;
+        Runnable whenDone;
+        if (chunk.reply()) {
+            OutboundCall call = outbound.get(chunk.id());
+            body = call == null ? null : call.replyBody;
+            whenDone = () -> outbound.remove(chunk.id(), call);
+        } else {
+            InboundCall call = inbound.get(chunk.id());
+            body = call == null ? null : call.requestBody;
+            whenDone = () -> { };
+        }
+        if (body == null) {
+            // A call that ended (cancelled, answered early) may still have chunks on the wire.
+            chunk.release();
+            return;
+        }
+        body.onChunk(chunk.content(), chunk.last());
+        if (body.isDone()) {
+            whenDone.run();
+        }
+    }
+
+    private void creditArrived(int id, Credit credit) {
+        OutboundBody body;
+        if (credit.getReply()) {
+            InboundCall call = inbound.get(id);
+            body = call == null ? null : call.replyBody;
+        } else {
+            OutboundCall call = outbound.get(id);
+            body = call == null ? null : call.requestBody;
+        }
+        if (body != null) {
+            body.grant(credit.getBytes());
+        }
+    }
+
+    /** The caller gave up on one of our inbound calls, or the callee abandoned a reply it was streaming to us. */
+    private void cancelArrived(int id, String reason) {
         InboundCall call = inbound.remove(id);
         if (call != null) {
-            log.debug("{} cancelled call #{}", peer.name(), Integer.toUnsignedString(id));
-            call.cancel();
+            log.debug("{} cancelled call #{}: {}", peer.name(), Integer.toUnsignedString(id), reason);
+            call.cancel("cancelled by the caller: " + reason);
+            return;
+        }
+        OutboundCall mine = outbound.remove(id);
+        if (mine != null) {
+            if (mine.timer != null) {
+                mine.timer.cancel(false);
+            }
+            String why = peer.name() + " abandoned the call: " + reason;
+            mine.abortBodies(why);
+            mine.reply.completeExceptionally(new PipeException(PipeException.Kind.UNAVAILABLE, why));
         }
     }
 
@@ -231,11 +370,13 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
     }
 
     private boolean failOutbound(int id, PipeException error, String outcome) {
-        OutboundCall call = removeOutbound(id);
-        if (call == null) {
+        OutboundCall call = outbound.get(id);
+        if (call == null || call.reply.isDone()) {
             return false;
         }
+        removeOutbound(id);
         metrics.eventFailed(call.verb, outcome);
+        call.abortBodies(error.getMessage());
         call.reply.completeExceptionally(error);
         return true;
     }
@@ -251,13 +392,19 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
     private void onClosed() {
         String reason = closeReason(channel, "connection closed by peer");
         for (Integer id : List.copyOf(outbound.keySet())) {
-            failOutbound(id, new PipeException(PipeException.Kind.UNAVAILABLE,
-                    "pipe to " + peer.name() + " closed while the call was in flight: " + reason), "unavailable");
+            OutboundCall call = outbound.get(id);
+            if (call != null && call.reply.isDone()) {
+                outbound.remove(id);
+                call.abortBodies("pipe to " + peer.name() + " closed: " + reason);
+            } else {
+                failOutbound(id, new PipeException(PipeException.Kind.UNAVAILABLE,
+                        "pipe to " + peer.name() + " closed while the call was in flight: " + reason), "unavailable");
+            }
         }
         for (Integer id : List.copyOf(inbound.keySet())) {
             InboundCall call = inbound.remove(id);
             if (call != null) {
-                call.cancel();
+                call.cancel("pipe closed: " + reason);
             }
         }
         closed.complete(reason);
@@ -265,8 +412,9 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
-                && !(cause instanceof FrameException) ? cause.getCause() : cause;
+        // The decoder passes our own FrameException as is and wraps everything else (such as TLS errors).
+        Throwable root = cause instanceof DecoderException && !(cause instanceof FrameException)
+                && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof FrameException) {
             log.warn("closing pipe to {}: protocol error: {}", peer.name(), root.getMessage());
             closeWithReason(ctx.channel(), "protocol error: " + root.getMessage());
@@ -296,21 +444,41 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
                 + (goingAway ? "going away" : "closed"));
     }
 
+    private static PipeReply withBody(PipeReply head, byte[] body) {
+        return new PipeReply(head.code(), head.status(), head.contentType(), head.headers(), body);
+    }
+
+    /** A call this side made. Fields are written on the event loop or before the call is published. */
     private static final class OutboundCall {
         final String verb;
         final CompletableFuture<PipeReply> reply;
         final long startNanos;
         volatile ScheduledFuture<?> timer;
+        volatile OutboundBody requestBody;
+        volatile InboundBody replyBody;
 
         OutboundCall(String verb, CompletableFuture<PipeReply> reply, long startNanos) {
             this.verb = verb;
             this.reply = reply;
             this.startNanos = startNanos;
         }
+
+        void abortBodies(String reason) {
+            if (requestBody != null) {
+                requestBody.abort(reason);
+            }
+            if (replyBody != null) {
+                InboundBody body = replyBody;
+                body.abortOnLoop(reason);
+            }
+        }
     }
 
     /** A peer's event being handled; cancellation may arrive before the handler's future is known. */
     private static final class InboundCall {
+        final AtomicBoolean answered = new AtomicBoolean();
+        volatile InboundBody requestBody;
+        volatile OutboundBody replyBody;
         private Future<?> task;
         private boolean cancelled;
 
@@ -321,10 +489,24 @@ public final class PipeSession extends SimpleChannelInboundHandler<Frame> {
             }
         }
 
-        synchronized void cancel() {
-            cancelled = true;
-            if (task != null) {
-                task.cancel(true);
+        void cancel(String reason) {
+            synchronized (this) {
+                cancelled = true;
+                if (task != null) {
+                    task.cancel(true);
+                }
+            }
+            if (requestBody != null) {
+                requestBody.abortOnLoop(reason);
+            }
+            if (replyBody != null) {
+                replyBody.abort(reason);
+            }
+        }
+
+        void discardRequestBody() {
+            if (requestBody != null) {
+                requestBody.abortOnLoop("the reply was sent");
             }
         }
     }

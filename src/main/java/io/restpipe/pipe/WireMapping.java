@@ -22,7 +22,7 @@ final class WireMapping {
      * The wire form of an event. A v1 peer knows neither arguments nor uppercase verbs, so for it the arguments
      * ride in the noun after {@code //}, as the original gateway wrote them, and the verb is lowercased.
      */
-    static Event toWire(PipeEvent event, boolean v1Peer, Duration timeout) {
+    static Event toWire(PipeEvent event, boolean v1Peer, Duration timeout, boolean bodyFollows, long contentLength) {
         Event.Builder wire = Event.newBuilder()
                 .setVersion(PROTOCOL_VERSION)
                 .setData(bytes(event.body()));
@@ -43,6 +43,12 @@ final class WireMapping {
         if (timeout != null) {
             wire.setTimeoutMs((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
         }
+        if (bodyFollows) {
+            wire.setBodyFollows(true);
+            if (contentLength >= 0) {
+                wire.setContentLength(contentLength);
+            }
+        }
         return wire.build();
     }
 
@@ -60,10 +66,10 @@ final class WireMapping {
         }
         return new PipeEvent(wire.getVerb(), noun, arguments, wire.getQuery(), headers,
                 wire.hasMimetype() ? wire.getMimetype() : null, wire.getData().toByteArray(),
-                wire.hasTimeoutMs() ? Duration.ofMillis(wire.getTimeoutMs()) : null);
+                wire.hasTimeoutMs() ? Duration.ofMillis(wire.getTimeoutMs()) : null, null);
     }
 
-    static EventReply toWire(PipeReply reply) {
+    static EventReply toWire(PipeReply reply, boolean bodyFollows, long contentLength) {
         EventReply.Builder wire = EventReply.newBuilder()
                 .setVersion(PROTOCOL_VERSION)
                 .setCode(reply.code())
@@ -76,6 +82,12 @@ final class WireMapping {
         }
         for (HeaderField header : reply.headers()) {
             wire.addHeaders(Header.newBuilder().setName(header.name()).setValue(header.value()));
+        }
+        if (bodyFollows) {
+            wire.setBodyFollows(true);
+            if (contentLength >= 0) {
+                wire.setContentLength(contentLength);
+            }
         }
         return wire.build();
     }

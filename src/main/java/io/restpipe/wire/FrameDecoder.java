@@ -10,7 +10,8 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Turns bytes into {@link Frame}s: the 10-byte header, then a protobuf payload of at most {@code maxPayloadLength}.
+ * Turns bytes into {@link Frame}s (and body chunks into {@link BodyChunkFrame}s, whose data stays a slice of the
+ * input): the 10-byte header, then a protobuf payload of at most {@code maxPayloadLength}.
  *
  * <p>A broken frame raises {@link FrameException} once; everything after it is discarded, because the stream can
  * no longer be trusted and the pipe is about to be closed.
@@ -54,6 +55,15 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         }
         in.skipBytes(Frame.HEADER_LENGTH);
         ByteBuf payload = in.readSlice((int) length);
+        if (type == FrameType.BODY_CHUNK) {
+            try {
+                out.add(BodyChunkCodec.decode(id, payload));
+            } catch (FrameException e) {
+                fail(in);
+                throw e;
+            }
+            return;
+        }
         out.add(new Frame(type, flags, id, parse(type, id, payload, in)));
     }
 

@@ -23,8 +23,8 @@ class HandlersTest {
 
     private PipeReply call(String verb, String noun, String contentType, String body, String... arguments) {
         PipeEvent event = new PipeEvent(verb, noun, List.of(arguments), "", List.<HeaderField>of(), contentType,
-                body == null ? null : body.getBytes(StandardCharsets.UTF_8), null);
-        return dispatcher.handle(new Call(PEER, event, Instant.now().plusSeconds(5)));
+                body == null ? null : body.getBytes(StandardCharsets.UTF_8), null, null);
+        return dispatcher.handle(new Call(PEER, event, Instant.now().plusSeconds(5))).reply();
     }
 
     @Test
@@ -91,7 +91,8 @@ class HandlersTest {
     void replyObjectSetsEverything() {
         Handlers handlers = new Handlers().on("GET", "custom", call -> Reply.status(202).code(7)
                 .header("X-A", "b").contentType("text/csv").body("a,b".getBytes(StandardCharsets.UTF_8)));
-        PipeReply reply = new HandlerDispatcher(handlers).handle(new Call(PEER, PipeEvent.of("GET", "custom"), null));
+        PipeReply reply = new HandlerDispatcher(handlers).handle(new Call(PEER, PipeEvent.of("GET", "custom"), null))
+                .reply();
         assertThat(reply.status()).isEqualTo(202);
         assertThat(reply.code()).isEqualTo(7);
         assertThat(reply.contentType()).isEqualTo("text/csv");

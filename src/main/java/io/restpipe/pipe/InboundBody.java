@@ -1,0 +1,145 @@
+package io.restpipe.pipe;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.ReferenceCountUtil;
+import io.restpipe.wire.Frame;
+import io.restpipe.wire.FrameException;
+import io.restpipe.wire.proto.Credit;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The receiving end of one streamed body: hands its pieces to one {@link BodyConsumer} and grants the sender
+ * credit as the consumer reports bytes consumed. Pieces arriving before the consumer subscribes wait here; the
+ * sender's credit bounds how many. Chunk delivery runs on the pipe's event loop; other methods are thread-safe.
+ */
+public final class InboundBody {
+    private final Channel channel;
+    private final int id;
+    private final boolean reply;
+    private final long contentLength;
+    private final java.util.function.Consumer<String> onDiscard;
+    private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
+    private final AtomicInteger consumedSinceGrant = new AtomicInteger();
+    private BodyConsumer consumer;
+    private boolean ended;
+    private String abortedBecause;
+    /** Bytes received and not yet granted back; a sender that goes past its credit breaks the protocol. */
+    private long outstanding;
+
+    /** @param onDiscard told when the receiver gives up on the body, so the sender can be stopped */
+    InboundBody(Channel channel, int id, boolean reply, long contentLength,
+                java.util.function.Consumer<String> onDiscard) {
+        this.channel = channel;
+        this.id = id;
+        this.reply = reply;
+        this.contentLength = contentLength;
+        this.onDiscard = onDiscard;
+    }
+
+    /** The total length the sender announced, or -1 when it did not know. */
+    public long contentLength() {
+        return contentLength;
+    }
+
+    /** Starts delivery to {@code consumer}, first of whatever arrived already. Once only. */
+    public void subscribe(BodyConsumer consumer) {
+        channel.eventLoop().execute(() -> {
+            if (this.consumer != null) {
+                throw new IllegalStateException("a streamed body has one consumer");
+            }
+            this.consumer = consumer;
+            if (abortedBecause != null) {
+                consumer.onAbort(abortedBecause);
+                return;
+            }
+            while (!waiting.isEmpty()) {
+                consumer.onData(waiting.poll());
+            }
+            if (ended) {
+                consumer.onEnd();
+            }
+        });
+    }
+
+    /** The consumer is done with {@code bytes} more bytes; the sender may send that many more. Thread-safe. */
+    public void consumed(int bytes) {
+        int total = consumedSinceGrant.addAndGet(bytes);
+        if (total >= StreamWindow.GRANT_THRESHOLD) {
+            int grant = consumedSinceGrant.getAndSet(0);
+            if (grant > 0) {
+                channel.eventLoop().execute(() -> outstanding -= grant);
+                channel.writeAndFlush(Frame.of(id, Credit.newBuilder().setBytes(grant).setReply(reply).build()));
+            }
+        }
+    }
+
+    /** Gives up on the body: what waits is released, no more is delivered, the sender is told. Thread-safe. */
+    public void discard() {
+        channel.eventLoop().execute(() -> {
+            if (!isDone()) {
+                abort("discarded by its receiver");
+                onDiscard.accept("receiver discarded the body");
+            }
+        });
+    }
+
+    /** A piece arrived; event loop only. Takes ownership of {@code data}. */
+    void onChunk(ByteBuf data, boolean last) {
+        if (ended || abortedBecause != null) {
+            data.release();
+            return;
+        }
+        outstanding += data.readableBytes();
+        if (outstanding > StreamWindow.INITIAL_CREDIT + StreamWindow.MAX_CHUNK) {
+            data.release();
+            throw new FrameException("peer sent " + outstanding + " body bytes for call #"
+                    + Integer.toUnsignedString(id) + " without credit");
+        }
+        if (consumer == null) {
+            if (data.isReadable()) {
+                waiting.add(data);
+            } else {
+                data.release();
+            }
+        } else if (data.isReadable()) {
+            consumer.onData(data);
+        } else {
+            data.release();
+        }
+        if (last) {
+            ended = true;
+            if (consumer != null) {
+                consumer.onEnd();
+            }
+        }
+    }
+
+    /** Ends the body unfinished, from any thread. */
+    void abortOnLoop(String reason) {
+        if (channel.eventLoop().inEventLoop()) {
+            abort(reason);
+        } else {
+            channel.eventLoop().execute(() -> abort(reason));
+        }
+    }
+
+    /** Ends the body unfinished; event loop only. */
+    void abort(String reason) {
+        if (ended || abortedBecause != null) {
+            return;
+        }
+        abortedBecause = reason;
+        while (!waiting.isEmpty()) {
+            ReferenceCountUtil.release(waiting.poll());
+        }
+        if (consumer != null) {
+            consumer.onAbort(reason);
+        }
+    }
+
+    boolean isDone() {
+        return ended || abortedBecause != null;
+    }
+}
