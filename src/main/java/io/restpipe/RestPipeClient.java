@@ -34,10 +34,10 @@ public final class RestPipeClient implements AutoCloseable {
     private RestPipeClient(Builder config) {
         config.requireTls();
         this.config = config;
-        this.runtime = new SideRuntime(config.handlersOrBuiltins("client"));
+        this.runtime = new SideRuntime("client", config.handlersOrBuiltins("client"), config.forward);
         this.pipe = new PipeClient(config.server, config.settings,
                 TlsContexts.client(config.identity, config.trustedCa), runtime.dispatcher(), config.listener,
-                runtime.metrics());
+                runtime.metrics(), runtime.pipeLoops());
     }
 
     public static Builder builder() {

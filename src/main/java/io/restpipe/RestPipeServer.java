@@ -38,9 +38,9 @@ public final class RestPipeServer implements AutoCloseable {
     private RestPipeServer(Builder config) {
         config.requireTls();
         this.config = config;
-        this.runtime = new SideRuntime(config.handlersOrBuiltins("server"));
+        this.runtime = new SideRuntime("server", config.handlersOrBuiltins("server"), config.forward);
         this.pipe = new PipeServer(config.settings, TlsContexts.server(config.identity, config.trustedCa),
-                runtime.dispatcher(), config.listener, runtime.metrics());
+                runtime.dispatcher(), config.listener, runtime.metrics(), runtime.pipeLoops());
     }
 
     public static Builder builder() {

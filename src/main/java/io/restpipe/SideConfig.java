@@ -21,7 +21,7 @@ abstract class SideConfig<B extends SideConfig<B>> {
     PipeListener listener = new PipeListener() { };
     PipeSettings settings = PipeSettings.defaults();
     long maxBodyBytes = io.restpipe.gateway.HttpGateway.UNLIMITED_BODY;
-    String forward;
+    java.net.URI forward;
 
     SideConfig(InetSocketAddress defaultHttp) {
         this.httpListen = defaultHttp;
@@ -69,6 +69,15 @@ abstract class SideConfig<B extends SideConfig<B>> {
     /** Gateway request bodies over this many bytes are refused with 413; 0 (the default) sets no limit. */
     public B maxBodyBytes(long bytes) {
         this.maxBodyBytes = bytes;
+        return self();
+    }
+
+    /**
+     * Replays events no handler takes as HTTP requests to {@code upstream} (e.g. {@code http://127.0.0.1:9000}),
+     * streaming bodies both ways; {@code null} (the default) answers them 404.
+     */
+    public B forward(java.net.URI upstream) {
+        this.forward = upstream;
         return self();
     }
 

@@ -8,19 +8,34 @@ import io.restpipe.gateway.HttpGateway;
 import io.restpipe.handler.HandlerDispatcher;
 import io.restpipe.handler.Handlers;
 import io.restpipe.pipe.PipeMetrics;
+import io.netty.channel.EventLoopGroup;
+import io.restpipe.forward.HttpForwarder;
+import io.restpipe.pipe.EventLoops;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** What a server and a client both run around their pipe: metrics, the handler pool, the optional gateway. */
+/** What a server and a client both run around their pipe: event loops, metrics, handlers, forward, gateway. */
 final class SideRuntime {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final PipeMetrics metrics = new PipeMetrics(registry);
+    private final EventLoopGroup pipeLoops;
+    private final HttpForwarder forwarder;
     private final HandlerDispatcher dispatcher;
     private final AtomicBoolean closed = new AtomicBoolean();
     private HttpGateway gateway;
 
-    SideRuntime(Handlers handlers) {
-        this.dispatcher = new HandlerDispatcher(handlers);
+    /** @param forward the upstream that events no handler takes are replayed to, or {@code null} */
+    SideRuntime(String side, Handlers handlers, URI forward) {
+        this.pipeLoops = EventLoops.create("restpipe-" + side, 0);
+        this.forwarder = forward == null ? null : new HttpForwarder(forward, pipeLoops);
+        this.dispatcher = new HandlerDispatcher(handlers, forwarder);
+    }
+
+    /** The event loops of the pipe, which the forward's upstream connections share. */
+    EventLoopGroup pipeLoops() {
+        return pipeLoops;
     }
 
     PipeMetrics metrics() {
@@ -57,7 +72,11 @@ final class SideRuntime {
         if (gateway != null) {
             gateway.close();
         }
+        if (forwarder != null) {
+            forwarder.close();
+        }
         dispatcher.close();
+        pipeLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         registry.close();
     }
 }

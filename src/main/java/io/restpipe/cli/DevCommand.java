@@ -10,6 +10,7 @@ import io.restpipe.tls.Identity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,10 @@ final class DevCommand extends OutputCommand implements Callable<Integer> {
             converter = HostPort.class, description = "the client gateway (default: ${DEFAULT-VALUE})")
     InetSocketAddress clientHttp;
 
+    @Option(names = "--forward", paramLabel = "URL", converter = ForwardUrl.class,
+            description = "on both sides, replay events no handler takes to this HTTP upstream")
+    URI forward;
+
     @Option(names = "--debug", description = "verbose logs (also DEBUG=1)")
     boolean debug;
 
@@ -50,6 +55,7 @@ final class DevCommand extends OutputCommand implements Callable<Integer> {
                 .pipeListen(HostPort.forListening(pipeListen))
                 .httpListen(HostPort.forListening(serverHttp))
                 .handlers(BuiltinHandlers.register(new Handlers(), "server"))
+                .forward(forward)
                 .build()
                 .start();
         RestPipeClient client;
@@ -60,6 +66,7 @@ final class DevCommand extends OutputCommand implements Callable<Integer> {
                     .server(InetSocketAddress.createUnresolved("localhost", server.pipeAddress().getPort()))
                     .httpListen(HostPort.forListening(clientHttp))
                     .handlers(BuiltinHandlers.register(new Handlers(), "client"))
+                    .forward(forward)
                     .build()
                     .start();
         } catch (RuntimeException e) {
@@ -78,6 +85,9 @@ final class DevCommand extends OutputCommand implements Callable<Integer> {
         out().println("  curl " + clientGateway + "/server/cat//hello%20/world");
         out().println("  curl " + serverGateway + "/client/localhost/cat//hello%20/world");
         out().println("  curl " + serverGateway + "/clients");
+        if (forward != null) {
+            out().println("  curl " + clientGateway + "/server/<path>   (no handler: replayed to " + forward + "/<path>)");
+        }
         out().println("Ctrl-C stops.");
         out().flush();
         return Running.untilStopped(client, server);

@@ -32,6 +32,7 @@ final class ServerCommand extends OutputCommand implements Callable<Integer> {
                 .handlers(options.handlers("server"))
                 .settings(options.settings())
                 .maxBodyBytes(options.maxBodyBytes)
+                .forward(options.forward)
                 .build()
                 .start();
         out().println("restpipe server: pipe on " + Addresses.show(server.pipeAddress())

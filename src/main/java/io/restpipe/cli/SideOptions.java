@@ -3,6 +3,7 @@ package io.restpipe.cli;
 import io.restpipe.handler.BuiltinHandlers;
 import io.restpipe.handler.Handlers;
 import io.restpipe.pipe.PipeSettings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,10 @@ final class SideOptions {
     @Option(names = "--handler", paramLabel = "FQCN", split = ",",
             description = "handler class to load from the classpath (repeatable); default: the built-ins")
     List<String> handlerClasses = new ArrayList<>();
+
+    @Option(names = "--forward", paramLabel = "URL", converter = ForwardUrl.class,
+            description = "replay events no handler takes as HTTP requests to this upstream, e.g. http://127.0.0.1:9000")
+    URI forward;
 
     @Option(names = "--heartbeat-interval", paramLabel = "D", defaultValue = "5s",
             converter = DurationConverter.class, description = "client heartbeat period (default: ${DEFAULT-VALUE})")

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * PipeClient client = new PipeClient(InetSocketAddress.createUnresolved("server", 1234), settings, ssl,
- *         dispatcher, listener, metrics);
+ *         dispatcher, listener, metrics, EventLoops.create("pipe", 1));
  * client.start();
  * client.call(PipeEvent.of("GET", "time")).get();
  * }</pre>
@@ -47,14 +47,17 @@ public final class PipeClient implements AutoCloseable {
     private Instant failingSince;
     private int failedAttempts;
 
-    /** @param serverAddress where to dial; an unresolved address is looked up afresh on every attempt */
+    /**
+     * @param serverAddress where to dial; an unresolved address is looked up afresh on every attempt
+     * @param group         the event loops the pipe runs on; the caller shuts them down after {@link #close()}
+     */
     public PipeClient(InetSocketAddress serverAddress, PipeSettings settings, SslContext sslContext,
-                      EventDispatcher dispatcher, PipeListener listener, PipeMetrics metrics) {
+                      EventDispatcher dispatcher, PipeListener listener, PipeMetrics metrics, EventLoopGroup group) {
         this.serverAddress = serverAddress;
         this.settings = settings;
         this.listener = listener;
         this.metrics = metrics;
-        this.group = EventLoops.create("restpipe-client", 1);
+        this.group = group;
         this.bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -200,6 +203,5 @@ public final class PipeClient implements AutoCloseable {
             session.close("client shut down");
             session.closeFuture().orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

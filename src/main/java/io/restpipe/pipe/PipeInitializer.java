@@ -6,6 +6,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.restpipe.wire.BodyChunkEncoder;
 import io.restpipe.wire.FrameDecoder;
 import io.restpipe.wire.FrameEncoder;
 import java.net.InetSocketAddress;
@@ -18,6 +19,7 @@ import java.util.function.Consumer;
  */
 final class PipeInitializer extends ChannelInitializer<Channel> {
     private static final FrameEncoder ENCODER = new FrameEncoder();
+    private static final BodyChunkEncoder CHUNK_ENCODER = new BodyChunkEncoder();
 
     private final boolean clientSide;
     private final SslContext sslContext;
@@ -60,6 +62,7 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
         }
         pipeline.addLast("frameDecoder", new FrameDecoder(settings.maxFramePayload()));
         pipeline.addLast("frameEncoder", ENCODER);
+        pipeline.addLast("chunkEncoder", CHUNK_ENCODER);
         // Before the heartbeats, so that the server's first frame (even a heartbeat reply) reaches it.
         pipeline.addLast("handshake", new PipeHandshakeHandler(clientSide, settings, dispatcher, metrics,
                 onSession));

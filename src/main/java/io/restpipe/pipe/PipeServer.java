@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Accepts pipes from clients over mutual TLS and calls them by target. Thread-safe.
  *
  * <pre>{@code
- * PipeServer server = new PipeServer(settings, ssl, dispatcher, listener, metrics);
+ * PipeServer server = new PipeServer(settings, ssl, dispatcher, listener, metrics, EventLoops.create("pipe", 0));
  * server.bind(new InetSocketAddress("0.0.0.0", 1234));
  * server.call("fileserver", PipeEvent.of("GET", "time")).get();
  * }</pre>
@@ -38,12 +38,13 @@ public final class PipeServer implements AutoCloseable {
     private final ServerBootstrap bootstrap;
     private volatile Channel serverChannel;
 
+    /** @param group the event loops the pipes run on; the caller shuts them down after {@link #close()} */
     public PipeServer(PipeSettings settings, SslContext sslContext, EventDispatcher dispatcher,
-                      PipeListener listener, PipeMetrics metrics) {
+                      PipeListener listener, PipeMetrics metrics, EventLoopGroup group) {
         this.settings = settings;
         this.listener = listener;
         this.metrics = metrics;
-        this.group = EventLoops.create("restpipe-server", 0);
+        this.group = group;
         this.resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("restpipe-resolver", true));
         this.registry = new ClientRegistry(group, resolver);
         this.bootstrap = new ServerBootstrap()
@@ -131,7 +132,8 @@ public final class PipeServer implements AutoCloseable {
         registry.sessions().forEach(session -> session.goAway("server shutting down"));
         Drain.await(registry::sessions, settings.drainTimeout());
         registry.sessions().forEach(session -> session.close("server shut down"));
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        registry.sessions().forEach(session -> session.closeFuture().orTimeout(2, TimeUnit.SECONDS)
+                .exceptionally(e -> null).join());
         resolver.shutdownNow();
     }
 }

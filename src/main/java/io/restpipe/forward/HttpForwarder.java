@@ -1,0 +1,114 @@
+package io.restpipe.forward;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.ChannelPool;
+import io.netty.channel.pool.SimpleChannelPool;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.restpipe.pipe.EventDispatcher;
+import io.restpipe.pipe.IncomingEvent;
+import io.restpipe.pipe.Replier;
+import java.net.URI;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+
+/**
+ * Replays events no handler takes as HTTP requests to a local upstream ({@code --forward URL}) over a keep-alive
+ * connection pool on the pipe's own event loops, streaming bodies both ways. Unreachable upstream → 502; no
+ * response before the caller's deadline → 504; a caller that gives up closes the upstream connection.
+ * Thread-safe.
+ *
+ * <pre>{@code
+ * new HandlerDispatcher(handlers, new HttpForwarder(URI.create("http://127.0.0.1:9000"), group));
+ * }</pre>
+ */
+public final class HttpForwarder implements EventDispatcher, AutoCloseable {
+    static final String POOL_HANDLER = "upstream-exchange";
+
+    private final URI upstream;
+    private final String hostHeader;
+    private final String basePath;
+    private final ChannelPool pool;
+
+    public HttpForwarder(URI upstream, EventLoopGroup group) {
+        if (!"http".equals(upstream.getScheme()) || upstream.getHost() == null) {
+            throw new IllegalArgumentException("--forward takes an http:// URL with a host, not '" + upstream + "'");
+        }
+        this.upstream = upstream;
+        int port = upstream.getPort() < 0 ? 80 : upstream.getPort();
+        this.hostHeader = upstream.getHost() + (upstream.getPort() < 0 ? "" : ":" + port);
+        String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
+        this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        Bootstrap bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
+                .remoteAddress(upstream.getHost(), port);
+        this.pool = new SimpleChannelPool(bootstrap, new AbstractChannelPoolHandler() {
+            @Override
+            public void channelCreated(Channel channel) {
+                channel.pipeline().addLast("http", new HttpClientCodec());
+            }
+        });
+    }
+
+    /** Where events go, for log lines and errors. */
+    public URI upstream() {
+        return upstream;
+    }
+
+    @Override
+    public Future<?> dispatch(IncomingEvent incoming, Replier replier) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        UpstreamExchange exchange = new UpstreamExchange(this, incoming, replier, done);
+        pool.acquire().addListener(acquired -> {
+            if (acquired.isSuccess()) {
+                exchange.start((Channel) acquired.getNow());
+            } else {
+                exchange.unreachable(acquired.cause());
+            }
+        });
+        done.whenComplete((ok, failure) -> {
+            if (done.isCancelled()) {
+                exchange.cancel();
+            }
+        });
+        return done;
+    }
+
+    /** The request target for {@code noun} and {@code query}: the upstream's base path, then the noun. */
+    String requestUri(String noun, String query) {
+        return basePath + "/" + noun + (query == null || query.isEmpty() ? "" : "?" + query);
+    }
+
+    String hostHeader() {
+        return hostHeader;
+    }
+
+    /** Hands a connection back for reuse, after a complete exchange on a keep-alive connection. */
+    void release(Channel channel) {
+        pool.release(channel);
+    }
+
+    /** Drops a connection whose exchange did not complete cleanly. */
+    void discard(Channel channel) {
+        channel.close();
+        pool.release(channel);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    @Override
+    public String toString() {
+        return "forward to " + upstream.toString().toLowerCase(Locale.ROOT);
+    }
+}
