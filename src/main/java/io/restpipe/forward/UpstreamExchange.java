@@ -49,7 +49,10 @@ import org.slf4j.LoggerFactory;
  */
 final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamExchange.class);
-    /** Responses up to this size are gathered and sent inline, saving the pipe a streamed body. */
+    /**
+     * Responses up to this size that arrive in one read are sent inline, saving the pipe a streamed body; one
+     * still incomplete when the read ends streams, so a slow upstream's first bytes are not held back.
+     */
     private static final int INLINE_MAX = 64 * 1024;
     /** The deadline of a call from a peer that gave none (v1). */
     private static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
@@ -63,6 +66,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private ScheduledFuture<?> deadlineTimer;
     private PipeReply head;
+    private HttpResponse responseHead;
     private CompositeByteBuf gathered;
     private OutboundBody replyBody;
     private boolean requestSent;
@@ -179,6 +183,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
 
     private void responseArrived(HttpResponse response) {
         deadlineTimer.cancel(false);
+        responseHead = response;
         keepAlive = HttpUtil.isKeepAlive(response);
         List<HeaderField> headers = new ArrayList<>();
         String contentType = null;
@@ -197,6 +202,21 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         } else {
             replyBody = replier.replyStreamed(head, length);
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!finished && gathered != null) {
+            replyBody = replier.replyStreamed(head, HttpUtil.getContentLength(responseHead, -1L));
+            CompositeByteBuf sofar = gathered;
+            gathered = null;
+            if (sofar.isReadable()) {
+                replyBody.write(sofar);
+            } else {
+                sofar.release();
+            }
+        }
+        ctx.fireChannelReadComplete();
     }
 
     private void contentArrived(HttpContent content) {
