@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.restpipe.wire.proto.BodyChunk;
 import io.restpipe.wire.proto.Cancel;
 import io.restpipe.wire.proto.Event;
 import io.restpipe.wire.proto.EventReply;
@@ -149,6 +151,59 @@ class FrameCodecTest {
         Event big = Event.newBuilder().setData(ByteString.copyFrom(new byte[LIMIT - 3])).build();
         assertThat(big.getSerializedSize()).isEqualTo(LIMIT);
         assertThat(roundTrip(Frame.of(1, big)).message()).isEqualTo(big);
+    }
+
+    @Test
+    void bodyChunkKeepsItsDataAndFlagsAndIsValidProtobuf() throws Exception {
+        byte[] data = new byte[70_000];
+        new java.util.Random(1).nextBytes(data);
+        EmbeddedChannel encoder = new EmbeddedChannel(new BodyChunkEncoder());
+        encoder.writeOutbound(new BodyChunkFrame(41, true, true, Unpooled.wrappedBuffer(data)));
+        ByteBuf wire = Unpooled.buffer();
+        for (ByteBuf piece; (piece = encoder.readOutbound()) != null; ) {
+            wire.writeBytes(piece);
+            piece.release();
+        }
+        // What any protobuf parser makes of our hand-written payload:
+        BodyChunk parsed = BodyChunk.parseFrom(java.util.Arrays.copyOfRange(
+                ByteBufUtil.getBytes(wire), Frame.HEADER_LENGTH, wire.readableBytes()));
+        assertThat(parsed.getData().toByteArray()).isEqualTo(data);
+        assertThat(parsed.getLast()).isTrue();
+        assertThat(parsed.getReply()).isTrue();
+
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(1 << 20));
+        decoder.writeInbound(wire);
+        BodyChunkFrame chunk = decoder.readInbound();
+        assertThat(chunk.id()).isEqualTo(41);
+        assertThat(chunk.reply()).isTrue();
+        assertThat(chunk.last()).isTrue();
+        assertThat(ByteBufUtil.getBytes(chunk.content())).isEqualTo(data);
+        chunk.release();
+        assertThat(decoder.finish()).isFalse();
+    }
+
+    @Test
+    void bodyChunkWrittenByProtobufItselfDecodes() {
+        BodyChunk message = BodyChunk.newBuilder().setData(ByteString.copyFromUtf8("piece")).setReply(false).build();
+        byte[] payload = message.toByteArray();
+        ByteBuf frame = Unpooled.buffer().writeByte(0x04).writeByte(0).writeInt(payload.length).writeInt(9)
+                .writeBytes(payload);
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(LIMIT));
+        decoder.writeInbound(frame);
+        BodyChunkFrame chunk = decoder.readInbound();
+        assertThat(chunk.content().toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("piece");
+        assertThat(chunk.last()).isFalse();
+        chunk.release();
+        decoder.finishAndReleaseAll();
+    }
+
+    @Test
+    void bodyChunkWhoseDataOverrunsItsFrameIsRejected() {
+        ByteBuf frame = Unpooled.buffer().writeByte(0x04).writeByte(0).writeInt(3).writeInt(1)
+                .writeByte(0x0A).writeByte(100).writeByte(1);
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(LIMIT));
+        assertThatThrownBy(() -> decoder.writeInbound(frame)).hasMessageContaining("overruns its frame");
+        decoder.finishAndReleaseAll();
     }
 
     private static Frame roundTrip(Frame frame) {
