@@ -26,7 +26,7 @@ public final class InboundBody {
     private boolean ended;
     private String abortedBecause;
     /** Bytes received and not yet granted back; a sender that goes past its credit breaks the protocol. */
-    private long outstanding;
+    private final java.util.concurrent.atomic.AtomicLong outstanding = new java.util.concurrent.atomic.AtomicLong();
 
     /** @param onDiscard told when the receiver gives up on the body, so the sender can be stopped */
     InboundBody(Channel channel, int id, boolean reply, long contentLength,
@@ -69,7 +69,7 @@ public final class InboundBody {
         if (total >= StreamWindow.GRANT_THRESHOLD) {
             int grant = consumedSinceGrant.getAndSet(0);
             if (grant > 0) {
-                channel.eventLoop().execute(() -> outstanding -= grant);
+                outstanding.addAndGet(-grant);
                 channel.writeAndFlush(Frame.of(id, Credit.newBuilder().setBytes(grant).setReply(reply).build()));
             }
         }
@@ -91,10 +91,10 @@ public final class InboundBody {
             data.release();
             return;
         }
-        outstanding += data.readableBytes();
-        if (outstanding > StreamWindow.INITIAL_CREDIT + StreamWindow.MAX_CHUNK) {
+        long unacknowledged = outstanding.addAndGet(data.readableBytes());
+        if (unacknowledged > StreamWindow.INITIAL_CREDIT) {
             data.release();
-            throw new FrameException("peer sent " + outstanding + " body bytes for call #"
+            throw new FrameException("peer sent " + unacknowledged + " body bytes for call #"
                     + Integer.toUnsignedString(id) + " without credit");
         }
         if (consumer == null) {

@@ -1,18 +1,23 @@
 package io.restpipe.pipe;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import java.util.ArrayDeque;
 import io.restpipe.wire.BodyChunkFrame;
 import io.restpipe.wire.Frame;
 import io.restpipe.wire.proto.Cancel;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
- * The sending end of one streamed body: writes it as body chunks, never further ahead of the receiver than the
- * credit it granted. Event-loop producers use {@link #whenCredit}; threads that may block use
- * {@link #awaitCredit}. Thread-safe.
+ * The sending end of one streamed body: writes it as body chunks, never more than the receiver's credit. Bytes
+ * written beyond the credit wait here (at most one write's worth, since {@link #write} says when to stop) until
+ * the receiver grants more. Chunks always leave from the pipe's event loop, so they keep their order whatever
+ * thread writes. Event-loop producers use {@link #whenCredit}; threads that may block use {@link #awaitCredit}.
+ * Thread-safe.
  */
 public final class OutboundBody {
     private final Channel channel;
@@ -20,93 +25,95 @@ public final class OutboundBody {
     private final boolean reply;
     private final Runnable onFinished;
     /** For a v1 peer, which cannot take body chunks: the body is gathered here and sent inline at the end. */
-    private final java.util.function.Consumer<ByteBuf> collector;
-    private io.netty.buffer.CompositeByteBuf collected;
+    private final Consumer<ByteBuf> collector;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition creditArrived = lock.newCondition();
+    /** Bytes written but not yet sent, oldest first. */
+    private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
+    private long waitingBytes;
     private long credit = StreamWindow.INITIAL_CREDIT;
     private Runnable onCredit;
+    private boolean endWanted;
     private boolean ended;
     private String abortedBecause;
+    private final java.util.concurrent.atomic.AtomicBoolean sendScheduled = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * @param onFinished runs once the body has ended or was aborted
      * @param collector  when not null, takes the whole body at its end instead of it going out in chunks
      */
-    OutboundBody(Channel channel, int id, boolean reply, Runnable onFinished,
-                 java.util.function.Consumer<ByteBuf> collector) {
+    OutboundBody(Channel channel, int id, boolean reply, Runnable onFinished, Consumer<ByteBuf> collector) {
         this.channel = channel;
         this.id = id;
         this.reply = reply;
         this.onFinished = onFinished;
         this.collector = collector;
         if (collector != null) {
-            this.collected = channel.alloc().compositeBuffer(Integer.MAX_VALUE);
             this.credit = Long.MAX_VALUE;
         }
     }
 
-    /**
-     * Sends {@code data} (taking ownership of it) and returns whether credit is left for more. A write may go past
-     * the credit by its own size; writes after an abort are dropped.
-     */
+    /** Sends {@code data} (taking ownership of it) and returns whether the receiver has room for more now. */
     public boolean write(ByteBuf data) {
         lock.lock();
         try {
-            if (ended || abortedBecause != null) {
+            if (endWanted || abortedBecause != null) {
                 data.release();
                 return false;
             }
-            if (collected != null) {
-                collected.addComponent(true, data);
-                return true;
-            }
-            credit -= data.readableBytes();
-            while (data.readableBytes() > StreamWindow.MAX_CHUNK) {
-                channel.write(new BodyChunkFrame(id, reply, false, data.readRetainedSlice(StreamWindow.MAX_CHUNK)));
-            }
-            channel.writeAndFlush(new BodyChunkFrame(id, reply, false, data));
-            return credit > 0;
+            waiting.add(data);
+            waitingBytes += data.readableBytes();
+            return hasRoom();
         } finally {
             lock.unlock();
+            if (collector == null) {
+                sendSoon();
+            }
         }
     }
 
-    /** Sends the end of the body. */
+    /** Sends the end of the body, after whatever still waits for credit. */
     public void end() {
         lock.lock();
         try {
-            if (ended || abortedBecause != null) {
+            if (endWanted || abortedBecause != null) {
                 return;
             }
-            ended = true;
-            if (collected != null) {
-                collector.accept(collected);
-                collected = null;
-            } else {
-                channel.writeAndFlush(new BodyChunkFrame(id, reply, true, Unpooled.EMPTY_BUFFER));
+            endWanted = true;
+            if (collector != null) {
+                ended = true;
+                CompositeByteBuf whole = channel.alloc().compositeBuffer(Integer.MAX_VALUE);
+                while (!waiting.isEmpty()) {
+                    whole.addComponent(true, waiting.poll());
+                }
+                waitingBytes = 0;
+                collector.accept(whole);
             }
         } finally {
             lock.unlock();
         }
-        onFinished.run();
+        if (collector != null) {
+            onFinished.run();
+        } else {
+            sendSoon();
+        }
     }
 
     /** True while the receiver has room for more. */
     public boolean hasCredit() {
         lock.lock();
         try {
-            return credit > 0;
+            return hasRoom();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Runs {@code action} once there is credit: at once if there is, else when the receiver grants some. */
+    /** Runs {@code action} once there is room: at once if there is, else when the receiver grants credit. */
     public void whenCredit(Runnable action) {
         lock.lock();
         try {
-            if (credit <= 0 && abortedBecause == null) {
+            if (!hasRoom() && abortedBecause == null) {
                 onCredit = action;
                 return;
             }
@@ -116,14 +123,12 @@ public final class OutboundBody {
         action.run();
     }
 
-    /**
-     * Blocks until there is credit; returns false if the body was aborted meanwhile or {@code timeoutNanos} passed.
-     */
+    /** Blocks until there is room; false if the body was aborted meanwhile or {@code timeoutNanos} passed. */
     public boolean awaitCredit(long timeoutNanos) throws InterruptedException {
         lock.lock();
         try {
             long left = timeoutNanos;
-            while (credit <= 0 && abortedBecause == null) {
+            while (!hasRoom() && abortedBecause == null) {
                 if (left <= 0) {
                     return false;
                 }
@@ -147,28 +152,53 @@ public final class OutboundBody {
 
     /** Gives up on the body unfinished and tells the receiver, so it does not take a cut body for a whole one. */
     public void fail(String reason) {
-        boolean wasLive;
-        lock.lock();
-        try {
-            wasLive = !ended && abortedBecause == null;
-        } finally {
-            lock.unlock();
-        }
-        if (wasLive) {
-            abort(reason);
+        if (abort(reason)) {
             channel.writeAndFlush(Frame.of(id, Cancel.newBuilder().setReason(reason).build()));
         }
     }
 
+    /** The receiver granted {@code bytes} more; event loop only. */
     void grant(int bytes) {
-        Runnable action = null;
         lock.lock();
         try {
-            boolean wasBlocked = credit <= 0;
+            if (abortedBecause != null) {
+                return;
+            }
             credit += bytes;
-            if (wasBlocked && credit > 0) {
+        } finally {
+            lock.unlock();
+        }
+        sendNow();
+    }
+
+    private void sendSoon() {
+        if (channel.eventLoop().inEventLoop()) {
+            sendNow();
+        } else if (sendScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(() -> {
+                sendScheduled.set(false);
+                sendNow();
+            });
+        }
+    }
+
+    /** Sends what the credit allows and wakes a producer waiting for room; event loop only. */
+    private void sendNow() {
+        Runnable action = null;
+        boolean finishedNow;
+        lock.lock();
+        try {
+            if (abortedBecause != null) {
+                return;
+            }
+            boolean wasEnded = ended;
+            sendWhatCreditAllows();
+            finishedNow = ended && !wasEnded;
+            if (hasRoom() && onCredit != null) {
                 action = onCredit;
                 onCredit = null;
+            }
+            if (hasRoom()) {
                 creditArrived.signalAll();
             }
         } finally {
@@ -177,20 +207,21 @@ public final class OutboundBody {
         if (action != null) {
             action.run();
         }
+        if (finishedNow) {
+            onFinished.run();
+        }
     }
 
-    void abort(String reason) {
+    /** Stops the body locally; true if it was still going. */
+    boolean abort(String reason) {
         Runnable action;
         lock.lock();
         try {
             if (abortedBecause != null || ended) {
-                return;
+                return false;
             }
             abortedBecause = reason;
-            if (collected != null) {
-                collected.release();
-                collected = null;
-            }
+            releaseWaiting();
             action = onCredit;
             onCredit = null;
             creditArrived.signalAll();
@@ -202,5 +233,49 @@ public final class OutboundBody {
             action.run();
         }
         onFinished.run();
+        return true;
+    }
+
+    /** Room for more: credit beyond what already waits to be sent. */
+    private boolean hasRoom() {
+        return credit - waitingBytes > 0;
+    }
+
+    private void releaseWaiting() {
+        while (!waiting.isEmpty()) {
+            waiting.poll().release();
+        }
+        waitingBytes = 0;
+    }
+
+    /** Sends waiting bytes up to the credit, then the end if it was asked for and nothing waits. Lock held. */
+    private void sendWhatCreditAllows() {
+        boolean sent = false;
+        while (credit > 0 && !waiting.isEmpty()) {
+            ByteBuf head = waiting.peek();
+            int size = (int) Math.min(Math.min(credit, StreamWindow.MAX_CHUNK), head.readableBytes());
+            ByteBuf piece;
+            if (size == head.readableBytes()) {
+                piece = waiting.poll();
+            } else {
+                piece = head.readRetainedSlice(size);
+            }
+            if (piece.isReadable()) {
+                channel.write(new BodyChunkFrame(id, reply, false, piece));
+                sent = true;
+            } else {
+                piece.release();
+            }
+            credit -= size;
+            waitingBytes -= size;
+        }
+        if (endWanted && !ended && waitingBytes == 0) {
+            ended = true;
+            channel.write(new BodyChunkFrame(id, reply, true, Unpooled.EMPTY_BUFFER));
+            sent = true;
+        }
+        if (sent) {
+            channel.flush();
+        }
     }
 }
