@@ -57,7 +57,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     /** The deadline of a call from a peer that gave none (v1). */
     private static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
     private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length");
+            "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect");
 
     private final HttpForwarder forwarder;
     private final IncomingEvent incoming;
@@ -174,6 +174,11 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof HttpResponse response) {
+            if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+                // An interim answer (100 Continue and the like): the real one follows.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             responseArrived(response);
         }
         if (msg instanceof HttpContent content) {

@@ -3,6 +3,7 @@ package io.restpipe.gateway;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 
 /** Builds a gateway connection's pipeline: the HTTP/1.1 codec, then the gateway. */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
@@ -20,6 +21,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel channel) {
         channel.pipeline()
                 .addLast("http", new HttpServerCodec())
+                // Answers "Expect: 100-continue" here, so callers such as curl -T do not stall waiting for it.
+                .addLast("continue", new HttpServerExpectContinueHandler())
                 .addLast("gateway", new GatewayHandler(role, backend, maxBodyBytes));
     }
 }

@@ -7,12 +7,15 @@ import java.util.Set;
 final class HopByHop {
     private static final Set<String> NAMES = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
-            "content-length");
+            "content-length", "expect");
 
     private HopByHop() {
     }
 
-    /** True for hop-by-hop headers and for those the receiving side derives itself (Host, Content-Length). */
+    /**
+     * True for hop-by-hop headers and for those the receiving side derives itself (Host, Content-Length), or that
+     * the gateway already answered (Expect).
+     */
     static boolean isHopByHop(String name) {
         return NAMES.contains(name.toLowerCase(Locale.ROOT));
     }

@@ -62,7 +62,7 @@ public final class PipeServer implements AutoCloseable {
         group.scheduleAtFixedRate(this::noticeIdle, IDLE_NOTICE.toMillis(), IDLE_NOTICE.toMillis(),
                 TimeUnit.MILLISECONDS);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("pipe listener on {}", bound);
+        log.info("pipe listener on {} (TLS by {})", bound, io.restpipe.tls.TlsContexts.provider());
         return bound;
     }
 

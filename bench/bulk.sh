@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Bulk transfer through RestPipe vs an SSH tunnel vs nginx directly, in one run, on 127.0.0.1.
+#
+#   bench/bulk.sh              # 1 GiB each way
+#   SIZE_MB=256 bench/bulk.sh  # smaller
+#
+# RestPipe: server and client as separate JVMs with -Xmx128m; the download goes caller -> server gateway ->
+# pipe -> client --forward -> nginx, the upload caller -> client gateway -> pipe -> server --forward -> nginx
+# (WebDAV PUT). sha256 of what arrives is checked. Peak heap (young + old used, from jstat) of both JVMs.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ./lib.sh
+
+SIZE_MB=${SIZE_MB:-1024}
+HEAP=${HEAP:-128m}
+need nginx nginx sshd openssh-server ssh openssh-client curl curl jstat openjdk-17-jdk-headless
+[ -x /usr/sbin/nginx ] || need /usr/sbin/nginx nginx
+JAR=$(restpipe_jar)
+WORK=$(mktemp -d /tmp/restpipe-bulk.XXXXXX)
+trap 'bench_cleanup; rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/www" "$WORK/upload" "$WORK/tmp" "$WORK/logs"
+
+echo "bench: making a ${SIZE_MB} MiB file" >&2
+head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > "$WORK/www/data.bin"
+SHA=$(sha256sum "$WORK/www/data.bin" | cut -d' ' -f1)
+
+NGINX_PORT=$(free_port)
+cat > "$WORK/nginx.conf" <<CONF
+user root;
+worker_processes 1;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/logs/nginx.err warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  client_body_temp_path $WORK/tmp;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $WORK/www;
+    location /upload/ {
+      root $WORK;
+      dav_methods PUT;
+      create_full_put_path on;
+      client_max_body_size 0;
+    }
+  }
+}
+CONF
+start_bg /usr/sbin/nginx -p "$WORK" -c "$WORK/nginx.conf" >/dev/null
+wait_port "$NGINX_PORT"
+
+# RestPipe: PKI, server and client JVMs.
+java -jar "$JAR" pki init --dir "$WORK/pki" >/dev/null
+java -jar "$JAR" pki issue --dir "$WORK/pki" --name server --server >/dev/null
+java -jar "$JAR" pki issue --dir "$WORK/pki" --name bench --client >/dev/null
+PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); CLIENT_HTTP=$(free_port)
+SERVER_PID=$(start_bg java "-Xmx$HEAP" -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" \
+  --http "127.0.0.1:$SERVER_HTTP" --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" \
+  --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/server.out" 2>&1)
+CLIENT_PID=$(start_bg java "-Xmx$HEAP" -jar "$JAR" client --server "localhost:$PIPE_PORT" \
+  --http "127.0.0.1:$CLIENT_HTTP" --cert "$WORK/pki/bench.crt.pem" --key "$WORK/pki/bench.key.pem" \
+  --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/client.out" 2>&1)
+wait_port "$SERVER_HTTP"; wait_port "$CLIENT_HTTP"
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$CLIENT_HTTP/healthz" >/dev/null && break
+  sleep 0.1
+done
+
+# Peak heap sampling: jstat every 200 ms, young + old used in KiB.
+sample_heap() {
+  jstat -gc "$1" 200 2>/dev/null | awk 'NR > 1 { used = $3 + $4 + $6 + $8; if (used > max) max = used; print max; fflush() }' > "$2"
+}
+start_bg sample_heap "$SERVER_PID" "$WORK/server.heap" >/dev/null
+start_bg sample_heap "$CLIENT_PID" "$WORK/client.heap" >/dev/null
+
+# SSH tunnel to the same nginx through a private sshd on loopback.
+SSH_PORT=$(free_port); SSH_LOCAL=$(free_port)
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_key"
+cp "$WORK/user_key.pub" "$WORK/authorized_keys"
+mkdir -p /run/sshd
+cat > "$WORK/sshd_config" <<CONF
+Port $SSH_PORT
+ListenAddress 127.0.0.1
+HostKey $WORK/host_key
+AuthorizedKeysFile $WORK/authorized_keys
+PermitRootLogin yes
+PasswordAuthentication no
+StrictModes no
+UsePAM no
+PidFile $WORK/sshd.pid
+CONF
+start_bg /usr/sbin/sshd -D -f "$WORK/sshd_config" -E "$WORK/logs/sshd.log" >/dev/null
+wait_port "$SSH_PORT"
+start_bg ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+  -c aes128-gcm@openssh.com -i "$WORK/user_key" -p "$SSH_PORT" \
+  -L "$SSH_LOCAL:127.0.0.1:$NGINX_PORT" root@127.0.0.1 >/dev/null
+wait_port "$SSH_LOCAL"
+
+# transfer NAME DIRECTION URL -> prints "MB/s ok|BAD"
+download() {
+  local out="$WORK/down.bin" t
+  t=$(curl -s --max-time 600 -o "$out" -w '%{time_total}' "$1")
+  local got; got=$(sha256sum "$out" | cut -d' ' -f1); rm -f "$out"
+  awk -v s="$SIZE_MB" -v t="$t" -v ok="$([ "$got" = "$SHA" ] && echo ok || echo BAD)" \
+    'BEGIN { printf "%.0f %s", s * 1.048576 / t, ok }'
+}
+upload() {
+  local name=$2 t
+  rm -f "$WORK/upload/$name"
+  t=$(curl -s --max-time 600 -o /dev/null -T "$WORK/www/data.bin" -w '%{time_total}' "$1/upload/$name")
+  local got; got=$(sha256sum "$WORK/upload/$name" 2>/dev/null | cut -d' ' -f1); rm -f "$WORK/upload/$name"
+  awk -v s="$SIZE_MB" -v t="$t" -v ok="$([ "$got" = "$SHA" ] && echo ok || echo BAD)" \
+    'BEGIN { printf "%.0f %s", s * 1.048576 / t, ok }'
+}
+
+echo "bench: transferring (direct, ssh, restpipe)" >&2
+read -r D_DOWN D_DOK <<<"$(download "http://127.0.0.1:$NGINX_PORT/data.bin")"
+read -r D_UP D_UOK <<<"$(upload "http://127.0.0.1:$NGINX_PORT" direct.bin)"
+read -r S_DOWN S_DOK <<<"$(download "http://127.0.0.1:$SSH_LOCAL/data.bin")"
+read -r S_UP S_UOK <<<"$(upload "http://127.0.0.1:$SSH_LOCAL" ssh.bin)"
+read -r R_DOWN R_DOK <<<"$(download "http://127.0.0.1:$SERVER_HTTP/client/bench/data.bin")"
+read -r R_UP R_UOK <<<"$(upload "http://127.0.0.1:$CLIENT_HTTP/server" pipe.bin)"
+sleep 0.5 # one more heap sample after the last transfer
+
+SERVER_HEAP=$(tail -1 "$WORK/server.heap" 2>/dev/null || echo 0)
+CLIENT_HEAP=$(tail -1 "$WORK/client.heap" 2>/dev/null || echo 0)
+
+printf '\nbulk transfer of %s MiB on 127.0.0.1 (MB/s = 10^6 bytes/s; sha256 checked)\n' "$SIZE_MB"
+printf '%-34s %10s %10s %8s\n' path download upload sha256
+printf '%-34s %10s %10s %8s\n' "nginx direct" "$D_DOWN" "$D_UP" "$D_DOK/$D_UOK"
+printf '%-34s %10s %10s %8s\n' "ssh -L (aes128-gcm)" "$S_DOWN" "$S_UP" "$S_DOK/$S_UOK"
+printf '%-34s %10s %10s %8s\n' "restpipe (2 JVMs, -Xmx$HEAP)" "$R_DOWN" "$R_UP" "$R_DOK/$R_UOK"
+awk -v rd="$R_DOWN" -v ru="$R_UP" -v sd="$S_DOWN" -v su="$S_UP" -v dd="$D_DOWN" -v du="$D_UP" 'BEGIN {
+  printf "restpipe / ssh:    download %.2fx, upload %.2fx   (target >= 1.50x)\n", rd / sd, ru / su
+  printf "restpipe / direct: download %.2fx, upload %.2fx\n", rd / dd, ru / du
+  printf "restpipe >= 1000 MB/s: download %s, upload %s\n", (rd >= 1000 ? "yes" : "no"), (ru >= 1000 ? "yes" : "no")
+}'
+printf 'peak heap used: server %s MiB, client %s MiB (limit %s)\n' \
+  "$(awk -v k="$SERVER_HEAP" 'BEGIN{printf "%.0f", k/1024}')" "$(awk -v k="$CLIENT_HEAP" 'BEGIN{printf "%.0f", k/1024}')" "$HEAP"
+[ "$R_DOK$R_UOK" = "okok" ]
