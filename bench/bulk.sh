@@ -56,24 +56,27 @@ java -jar "$JAR" pki init --dir "$WORK/pki" >/dev/null
 java -jar "$JAR" pki issue --dir "$WORK/pki" --name server --server >/dev/null
 java -jar "$JAR" pki issue --dir "$WORK/pki" --name bench --client >/dev/null
 PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); CLIENT_HTTP=$(free_port)
-SERVER_PID=$(start_bg java "-Xmx$HEAP" -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" \
+start_bg java "-Xmx$HEAP" -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" \
   --http "127.0.0.1:$SERVER_HTTP" --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" \
-  --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/server.out" 2>&1)
-CLIENT_PID=$(start_bg java "-Xmx$HEAP" -jar "$JAR" client --server "localhost:$PIPE_PORT" \
+  --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/server.out" 2>&1
+SERVER_PID=$LAST_PID
+start_bg java "-Xmx$HEAP" -jar "$JAR" client --server "localhost:$PIPE_PORT" \
   --http "127.0.0.1:$CLIENT_HTTP" --cert "$WORK/pki/bench.crt.pem" --key "$WORK/pki/bench.key.pem" \
-  --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/client.out" 2>&1)
+  --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/client.out" 2>&1
+CLIENT_PID=$LAST_PID
 wait_port "$SERVER_HTTP"; wait_port "$CLIENT_HTTP"
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$CLIENT_HTTP/healthz" >/dev/null && break
   sleep 0.1
 done
 
-# Peak heap sampling: jstat every 200 ms, young + old used in KiB.
+# Peak heap sampling: jstat every 200 ms (bounded to 30 min), young + old used in KiB.
 sample_heap() {
-  jstat -gc "$1" 200 2>/dev/null | awk 'NR > 1 { used = $3 + $4 + $6 + $8; if (used > max) max = used; print max; fflush() }' > "$2"
+  jstat -gc "$1" 200 9000 2>/dev/null \
+    | awk 'NR > 1 { used = $3 + $4 + $6 + $8; if (used > max) max = used; print max; fflush() }' > "$2"
 }
-start_bg sample_heap "$SERVER_PID" "$WORK/server.heap" >/dev/null
-start_bg sample_heap "$CLIENT_PID" "$WORK/client.heap" >/dev/null
+start_bg sample_heap "$SERVER_PID" "$WORK/server.heap"
+start_bg sample_heap "$CLIENT_PID" "$WORK/client.heap"
 
 # SSH tunnel to the same nginx through a private sshd on loopback.
 SSH_PORT=$(free_port); SSH_LOCAL=$(free_port)
@@ -99,11 +102,11 @@ start_bg ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o L
   -L "$SSH_LOCAL:127.0.0.1:$NGINX_PORT" root@127.0.0.1 >/dev/null
 wait_port "$SSH_LOCAL"
 
-# transfer NAME DIRECTION URL -> prints "MB/s ok|BAD"
+# download URL -> prints "MB/s ok|BAD": one timed transfer to /dev/null, then one checked by sha256.
 download() {
-  local out="$WORK/down.bin" t
-  t=$(curl -s --max-time 600 -o "$out" -w '%{time_total}' "$1")
-  local got; got=$(sha256sum "$out" | cut -d' ' -f1); rm -f "$out"
+  local t got
+  t=$(curl -s --max-time 600 -o /dev/null -w '%{time_total}' "$1")
+  got=$(curl -s --max-time 600 "$1" | sha256sum | cut -d' ' -f1)
   awk -v s="$SIZE_MB" -v t="$t" -v ok="$([ "$got" = "$SHA" ] && echo ok || echo BAD)" \
     'BEGIN { printf "%.0f %s", s * 1.048576 / t, ok }'
 }
@@ -116,6 +119,13 @@ upload() {
     'BEGIN { printf "%.0f %s", s * 1.048576 / t, ok }'
 }
 
+echo "bench: warming up (one untimed transfer each way per path)" >&2
+for url in "http://127.0.0.1:$NGINX_PORT" "http://127.0.0.1:$SSH_LOCAL" "http://127.0.0.1:$SERVER_HTTP/client/bench"; do
+  curl -s --max-time 600 -o /dev/null "$url/data.bin"
+done
+for url in "http://127.0.0.1:$CLIENT_HTTP/server" "http://127.0.0.1:$SSH_LOCAL"; do
+  curl -s --max-time 600 -o /dev/null -T "$WORK/www/data.bin" "$url/upload/warm.bin"
+done
 echo "bench: transferring (direct, ssh, restpipe)" >&2
 read -r D_DOWN D_DOK <<<"$(download "http://127.0.0.1:$NGINX_PORT/data.bin")"
 read -r D_UP D_UOK <<<"$(upload "http://127.0.0.1:$NGINX_PORT" direct.bin)"

@@ -49,12 +49,12 @@ wait_port() {
   return 1
 }
 
-# Starts a command in the background, remembering its PID for cleanup; prints the PID.
+# Starts a command in the background and remembers its PID for cleanup, also in LAST_PID. Redirect its output
+# in the call; do not call it inside $(...), where the PID would be lost to a subshell.
 start_bg() {
   "$@" &
-  local pid=$!
-  BENCH_PIDS+=("$pid")
-  echo "$pid"
+  LAST_PID=$!
+  BENCH_PIDS+=("$LAST_PID")
 }
 
 # The restpipe jar, built if missing.

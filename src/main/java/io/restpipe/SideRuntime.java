@@ -28,12 +28,14 @@ final class SideRuntime {
 
     /** @param forward the upstream that events no handler takes are replayed to, or {@code null} */
     SideRuntime(String side, Handlers handlers, URI forward) {
-        this.pipeLoops = EventLoops.create("restpipe-" + side, 0);
-        this.forwarder = forward == null ? null : new HttpForwarder(forward, pipeLoops);
+        // One thread per core for the pipe, its gateway and the forward's upstream connections together: on a
+        // small machine, fewer threads handing bodies to each other beat more threads.
+        this.pipeLoops = EventLoops.create("restpipe-" + side, Runtime.getRuntime().availableProcessors());
+        this.forwarder = forward == null ? null : new HttpForwarder(forward);
         this.dispatcher = new HandlerDispatcher(handlers, forwarder);
     }
 
-    /** The event loops of the pipe, which the forward's upstream connections share. */
+    /** The event loops of the pipe, its gateway and its forward. */
     EventLoopGroup pipeLoops() {
         return pipeLoops;
     }
@@ -56,7 +58,7 @@ final class SideRuntime {
         if (address == null) {
             return null;
         }
-        gateway = new HttpGateway(role, backend, maxBodyBytes);
+        gateway = new HttpGateway(role, backend, maxBodyBytes, pipeLoops);
         return Binding.bind(role.name().toLowerCase(java.util.Locale.ROOT) + " gateway", address, gateway::bind);
     }
 

@@ -3,9 +3,9 @@ package io.restpipe.forward;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.EventLoop;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
-import io.netty.channel.pool.ChannelPool;
+import io.netty.channel.pool.AbstractChannelPoolMap;
 import io.netty.channel.pool.SimpleChannelPool;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -18,13 +18,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
 /**
- * Replays events no handler takes as HTTP requests to a local upstream ({@code --forward URL}) over a keep-alive
- * connection pool on the pipe's own event loops, streaming bodies both ways. Unreachable upstream → 502; no
+ * Replays events no handler takes as HTTP requests to a local upstream ({@code --forward URL}) over keep-alive
+ * connection pools on the pipe's own event loops, streaming bodies both ways. Unreachable upstream → 502; no
  * response before the caller's deadline → 504; a caller that gives up closes the upstream connection.
  * Thread-safe.
  *
  * <pre>{@code
- * new HandlerDispatcher(handlers, new HttpForwarder(URI.create("http://127.0.0.1:9000"), group));
+ * new HandlerDispatcher(handlers, new HttpForwarder(URI.create("http://127.0.0.1:9000")));
  * }</pre>
  */
 public final class HttpForwarder implements EventDispatcher, AutoCloseable {
@@ -33,9 +33,10 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
     private final URI upstream;
     private final String hostHeader;
     private final String basePath;
-    private final ChannelPool pool;
+    /** One pool per event loop: an upstream connection lives on the loop of the pipe it serves, so no hops. */
+    private final AbstractChannelPoolMap<EventLoop, SimpleChannelPool> pools;
 
-    public HttpForwarder(URI upstream, EventLoopGroup group) {
+    public HttpForwarder(URI upstream) {
         if (!"http".equals(upstream.getScheme()) || upstream.getHost() == null) {
             throw new IllegalArgumentException("--forward takes an http:// URL with a host, not '" + upstream + "'");
         }
@@ -45,17 +46,21 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
         String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
         this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         Bootstrap bootstrap = new Bootstrap()
-                .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .remoteAddress(upstream.getHost(), port);
-        this.pool = new SimpleChannelPool(bootstrap, new AbstractChannelPoolHandler() {
+        this.pools = new AbstractChannelPoolMap<>() {
             @Override
-            public void channelCreated(Channel channel) {
-                channel.pipeline().addLast("http", new HttpClientCodec());
+            protected SimpleChannelPool newPool(EventLoop loop) {
+                return new SimpleChannelPool(bootstrap.clone(loop), new AbstractChannelPoolHandler() {
+                    @Override
+                    public void channelCreated(Channel channel) {
+                        channel.pipeline().addLast("http", new HttpClientCodec());
+                    }
+                });
             }
-        });
+        };
     }
 
     /** Where events go, for log lines and errors. */
@@ -67,7 +72,7 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
     public Future<?> dispatch(IncomingEvent incoming, Replier replier) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         UpstreamExchange exchange = new UpstreamExchange(this, incoming, replier, done);
-        pool.acquire().addListener(acquired -> {
+        pools.get(incoming.eventLoop()).acquire().addListener(acquired -> {
             if (acquired.isSuccess()) {
                 exchange.start((Channel) acquired.getNow());
             } else {
@@ -93,18 +98,18 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
 
     /** Hands a connection back for reuse, after a complete exchange on a keep-alive connection. */
     void release(Channel channel) {
-        pool.release(channel);
+        pools.get(channel.eventLoop()).release(channel);
     }
 
     /** Drops a connection whose exchange did not complete cleanly. */
     void discard(Channel channel) {
         channel.close();
-        pool.release(channel);
+        pools.get(channel.eventLoop()).release(channel);
     }
 
     @Override
     public void close() {
-        pool.close();
+        pools.close();
     }
 
     @Override

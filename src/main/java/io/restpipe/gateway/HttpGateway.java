@@ -5,9 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.restpipe.pipe.EventLoops;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * The local HTTP server through which programs call the other side of the pipe.
  *
  * <pre>{@code
- * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, HttpGateway.UNLIMITED_BODY);
+ * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, HttpGateway.UNLIMITED_BODY, loops);
  * InetSocketAddress bound = gateway.bind(new InetSocketAddress("127.0.0.1", 8081));
  * }</pre>
  */
@@ -29,10 +27,14 @@ public final class HttpGateway implements AutoCloseable {
     private final ServerBootstrap bootstrap;
     private Channel channel;
 
-    /** @param maxBodyBytes request bodies over this many bytes get 413; {@link #UNLIMITED_BODY} for no limit */
-    public HttpGateway(GatewayRole role, GatewayBackend backend, long maxBodyBytes) {
+    /**
+     * @param maxBodyBytes request bodies over this many bytes get 413; {@link #UNLIMITED_BODY} for no limit
+     * @param group        the event loops to serve on (shared with the pipe, so bodies cross no thread when a
+     *                     connection lands on the pipe's loop); the caller shuts them down
+     */
+    public HttpGateway(GatewayRole role, GatewayBackend backend, long maxBodyBytes, EventLoopGroup group) {
         this.role = role;
-        this.group = EventLoops.create("restpipe-http", 0);
+        this.group = group;
         this.bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -61,6 +63,5 @@ public final class HttpGateway implements AutoCloseable {
     @Override
     public void close() {
         stopAccepting();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -238,7 +238,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         Instant deadline = event.timeout() == null ? null : Instant.now().plus(event.timeout());
         inbound.put(id, call);
         String verb = event.verb();
-        call.attach(dispatcher.dispatch(new IncomingEvent(peer, event, deadline), new Replier() {
+        call.attach(dispatcher.dispatch(new IncomingEvent(peer, event, deadline, channel.eventLoop()), new Replier() {
             @Override
             public void reply(PipeReply reply) {
                 if (call.answered.compareAndSet(false, true) && inbound.remove(id, call)) {
