@@ -119,12 +119,13 @@ upload() {
     'BEGIN { printf "%.0f %s", s * 1.048576 / t, ok }'
 }
 
-echo "bench: warming up (one untimed transfer each way per path)" >&2
-for url in "http://127.0.0.1:$NGINX_PORT" "http://127.0.0.1:$SSH_LOCAL" "http://127.0.0.1:$SERVER_HTTP/client/bench"; do
-  curl -s --max-time 600 -o /dev/null "$url/data.bin"
-done
-for url in "http://127.0.0.1:$CLIENT_HTTP/server" "http://127.0.0.1:$SSH_LOCAL"; do
-  curl -s --max-time 600 -o /dev/null -T "$WORK/www/data.bin" "$url/upload/warm.bin"
+# Untimed warm-up: the JVMs need a few GiB through them before the JIT has compiled the hot paths.
+echo "bench: warming up" >&2
+curl -s --max-time 600 -o /dev/null "http://127.0.0.1:$SSH_LOCAL/data.bin"
+WARM_RUNS=$(( (4096 + SIZE_MB - 1) / SIZE_MB ))
+for _ in $(seq 1 "$WARM_RUNS"); do
+  curl -s --max-time 600 -o /dev/null "http://127.0.0.1:$SERVER_HTTP/client/bench/data.bin"
+  curl -s --max-time 600 -o /dev/null -T "$WORK/www/data.bin" "http://127.0.0.1:$CLIENT_HTTP/server/upload/warm.bin"
 done
 echo "bench: transferring (direct, ssh, restpipe)" >&2
 read -r D_DOWN D_DOK <<<"$(download "http://127.0.0.1:$NGINX_PORT/data.bin")"

@@ -8,8 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -48,7 +46,7 @@ public final class ScriptedPeer implements AutoCloseable {
         }
         ScriptedPeer peer = new ScriptedPeer();
         SslContext ssl = builder.build();
-        peer.channel = new Bootstrap().group(peer.group).channel(NioSocketChannel.class)
+        peer.channel = new Bootstrap().group(peer.group).channel(EventLoops.socketChannel())
                 .handler(peer.initializer(ssl, true, "localhost", port))
                 .connect("127.0.0.1", port).sync().channel();
         return peer;
@@ -59,7 +57,7 @@ public final class ScriptedPeer implements AutoCloseable {
         ScriptedPeer peer = new ScriptedPeer();
         SslContext ssl = SslContextBuilder.forServer(identity.key(), identity.chain()).trustManager(ca)
                 .clientAuth(ClientAuth.REQUIRE).build();
-        peer.listener = new ServerBootstrap().group(peer.group).channel(NioServerSocketChannel.class)
+        peer.listener = new ServerBootstrap().group(peer.group).channel(EventLoops.serverSocketChannel())
                 .childHandler(peer.initializer(ssl, false, null, 0))
                 .bind("127.0.0.1", 0).sync().channel();
         return peer;

@@ -1,5 +1,6 @@
 package io.restpipe.forward;
 
+import io.restpipe.pipe.EventLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -7,7 +8,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.AbstractChannelPoolMap;
 import io.netty.channel.pool.SimpleChannelPool;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.restpipe.pipe.EventDispatcher;
 import io.restpipe.pipe.IncomingEvent;
@@ -46,7 +46,7 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
         String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
         this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         Bootstrap bootstrap = new Bootstrap()
-                .channel(NioSocketChannel.class)
+                .channel(EventLoops.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .remoteAddress(upstream.getHost(), port);

@@ -1,10 +1,10 @@
 package io.restpipe.gateway;
 
+import io.restpipe.pipe.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +37,7 @@ public final class HttpGateway implements AutoCloseable {
         this.group = group;
         this.bootstrap = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(EventLoops.serverSocketChannel())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // The gateway asks for each read itself, to pull request bodies only as the pipe takes them.
                 .childOption(ChannelOption.AUTO_READ, false)

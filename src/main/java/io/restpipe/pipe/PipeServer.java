@@ -4,7 +4,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -49,7 +48,7 @@ public final class PipeServer implements AutoCloseable {
         this.registry = new ClientRegistry(group, resolver);
         this.bootstrap = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(EventLoops.serverSocketChannel())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new PipeInitializer(false, sslContext, null, settings, dispatcher, metrics,
@@ -62,7 +61,8 @@ public final class PipeServer implements AutoCloseable {
         group.scheduleAtFixedRate(this::noticeIdle, IDLE_NOTICE.toMillis(), IDLE_NOTICE.toMillis(),
                 TimeUnit.MILLISECONDS);
         InetSocketAddress bound = (InetSocketAddress) serverChannel.localAddress();
-        log.info("pipe listener on {} (TLS by {})", bound, io.restpipe.tls.TlsContexts.provider());
+        log.info("pipe listener on {} (TLS by {}, {} transport)", bound, io.restpipe.tls.TlsContexts.provider(),
+                EventLoops.transportName());
         return bound;
     }
 
