@@ -48,7 +48,7 @@ public final class RestPipeClient implements AutoCloseable {
     public RestPipeClient start() {
         try {
             httpAddress = runtime.startGateway(GatewayRole.CLIENT, new Backend(), config.httpListen,
-                    config.maxBodyBytes);
+                    config.maxBodyBytes, config.maxCalls);
             pipe.start();
             return this;
         } catch (RuntimeException e) {

@@ -52,7 +52,7 @@ public final class RestPipeServer implements AutoCloseable {
         try {
             pipeAddress = Binding.bind("pipe", config.pipeListen, pipe::bind);
             httpAddress = runtime.startGateway(GatewayRole.SERVER, new Backend(), config.httpListen,
-                    config.maxBodyBytes);
+                    config.maxBodyBytes, config.maxCalls);
             return this;
         } catch (RuntimeException e) {
             close();

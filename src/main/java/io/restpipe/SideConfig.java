@@ -21,6 +21,7 @@ abstract class SideConfig<B extends SideConfig<B>> {
     PipeListener listener = new PipeListener() { };
     PipeSettings settings = PipeSettings.defaults();
     long maxBodyBytes = io.restpipe.gateway.HttpGateway.UNLIMITED_BODY;
+    int maxCalls = io.restpipe.gateway.HttpGateway.DEFAULT_MAX_CALLS;
     java.net.URI forward;
 
     SideConfig(InetSocketAddress defaultHttp) {
@@ -69,6 +70,12 @@ abstract class SideConfig<B extends SideConfig<B>> {
     /** Gateway request bodies over this many bytes are refused with 413; 0 (the default) sets no limit. */
     public B maxBodyBytes(long bytes) {
         this.maxBodyBytes = bytes;
+        return self();
+    }
+
+    /** The most calls the gateway has in flight at once; past it, 503. 0 sets no limit. */
+    public B maxCalls(int calls) {
+        this.maxCalls = calls;
         return self();
     }
 

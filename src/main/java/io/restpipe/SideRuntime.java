@@ -54,11 +54,11 @@ final class SideRuntime {
 
     /** Starts the gateway on {@code address}, or none when it is {@code null}; returns the bound address. */
     InetSocketAddress startGateway(GatewayRole role, GatewayBackend backend, InetSocketAddress address,
-                                   long maxBodyBytes) {
+                                   long maxBodyBytes, int maxCalls) {
         if (address == null) {
             return null;
         }
-        gateway = new HttpGateway(role, backend, maxBodyBytes, pipeLoops);
+        gateway = new HttpGateway(role, backend, maxBodyBytes, maxCalls, pipeLoops);
         return Binding.bind(role.name().toLowerCase(java.util.Locale.ROOT) + " gateway", address, gateway::bind);
     }
 

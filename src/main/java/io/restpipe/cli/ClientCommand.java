@@ -32,6 +32,7 @@ final class ClientCommand extends OutputCommand implements Callable<Integer> {
                 .handlers(options.handlers("client"))
                 .settings(options.settings())
                 .maxBodyBytes(options.maxBodyBytes)
+                .maxCalls(options.maxCalls)
                 .forward(options.forward)
                 .build()
                 .start();

@@ -18,6 +18,10 @@ final class ServerCommand extends OutputCommand implements Callable<Integer> {
             description = "the server gateway; port 0 = any free port (default: ${DEFAULT-VALUE})")
     InetSocketAddress http;
 
+    @Option(names = "--max-pipes", paramLabel = "N", defaultValue = "20000",
+            description = "pipes open at once; more are refused (and retry later); 0 = no limit (default: ${DEFAULT-VALUE})")
+    int maxPipes;
+
     @Mixin
     SideOptions options;
 
@@ -25,13 +29,17 @@ final class ServerCommand extends OutputCommand implements Callable<Integer> {
     public Integer call() {
         Logging.verbose(options.debug);
         options.requireTlsFiles();
+        if (maxPipes < 0) {
+            throw new UsageError("--max-pipes must not be negative");
+        }
         RestPipeServer server = RestPipeServer.builder()
                 .tls(options.cert, options.key, options.ca)
                 .pipeListen(HostPort.forListening(pipeListen))
                 .httpListen(HostPort.forListening(http))
                 .handlers(options.handlers("server"))
-                .settings(options.settings())
+                .settings(options.settings().withMaxPipes(maxPipes))
                 .maxBodyBytes(options.maxBodyBytes)
+                .maxCalls(options.maxCalls)
                 .forward(options.forward)
                 .build()
                 .start();

@@ -54,6 +54,10 @@ final class SideOptions {
             description = "largest request body the gateway takes, else 413; 0 = no limit (default: ${DEFAULT-VALUE})")
     long maxBodyBytes;
 
+    @Option(names = "--max-calls", paramLabel = "N", defaultValue = "10000",
+            description = "calls the gateway has in flight at once, else 503; 0 = no limit (default: ${DEFAULT-VALUE})")
+    int maxCalls;
+
     @Option(names = "--debug", description = "verbose logs (also DEBUG=1)")
     boolean debug;
 
@@ -86,8 +90,8 @@ final class SideOptions {
         if (!missing.isEmpty()) {
             throw new UsageError("missing required option(s): " + String.join(", ", missing));
         }
-        if (maxBodyBytes < 0) {
-            throw new UsageError("--max-body must not be negative");
+        if (maxBodyBytes < 0 || maxCalls < 0) {
+            throw new UsageError("--max-body and --max-calls must not be negative");
         }
     }
 }

@@ -54,17 +54,22 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private final GatewayRole role;
     private final GatewayBackend backend;
     private final long maxBodyBytes;
+    private final CallBudget budget;
     private Exchange exchange;
     /** Decoded messages not yet taken: one socket read may decode more than the gateway wants at once. */
     private final java.util.ArrayDeque<Object> inbox = new java.util.ArrayDeque<>();
     private boolean wantMessage;
     private ChannelHandlerContext context;
 
-    /** @param maxBodyBytes request bodies over this many bytes get 413; 0 = no limit */
-    GatewayHandler(GatewayRole role, GatewayBackend backend, long maxBodyBytes) {
+    /**
+     * @param maxBodyBytes request bodies over this many bytes get 413; 0 = no limit
+     * @param budget       the gateway-wide cap on calls in flight; a call past it gets 503
+     */
+    GatewayHandler(GatewayRole role, GatewayBackend backend, long maxBodyBytes, CallBudget budget) {
         this.role = role;
         this.backend = backend;
         this.maxBodyBytes = maxBodyBytes;
+        this.budget = budget;
     }
 
     @Override
@@ -139,6 +144,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             ex.respondWhenBodyRead(HttpResponses.error(HttpResponseStatus.BAD_REQUEST, badRequest.getMessage()));
             return;
         }
+        if (!budget.tryAcquire()) {
+            ex.respondWhenBodyRead(HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "too many calls in flight on this gateway (limit " + budget.max() + ", --max-calls)"));
+            return;
+        }
+        ex.holdsBudget = true;
         ex.event = event;
         ex.description = request.method() + " " + request.uri();
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
@@ -244,6 +255,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         PipeCall call;
         InboundBody replyStream;
         long bodyBytes;
+        boolean holdsBudget;
         boolean requestComplete;
         boolean responseStarted;
         boolean finished;
@@ -437,6 +449,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             finished = true;
+            releaseBudget();
             if (gathered != null) {
                 gathered.release();
                 gathered = null;
@@ -448,6 +461,13 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 requestMore();
             } else {
                 ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        private void releaseBudget() {
+            if (holdsBudget) {
+                holdsBudget = false;
+                budget.release();
             }
         }
 
@@ -463,6 +483,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             finished = true;
+            releaseBudget();
             if (gathered != null) {
                 gathered.release();
                 gathered = null;

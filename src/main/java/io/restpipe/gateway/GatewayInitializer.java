@@ -10,11 +10,13 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final GatewayRole role;
     private final GatewayBackend backend;
     private final long maxBodyBytes;
+    private final CallBudget budget;
 
-    GatewayInitializer(GatewayRole role, GatewayBackend backend, long maxBodyBytes) {
+    GatewayInitializer(GatewayRole role, GatewayBackend backend, long maxBodyBytes, int maxCalls) {
         this.role = role;
         this.backend = backend;
         this.maxBodyBytes = maxBodyBytes;
+        this.budget = new CallBudget(maxCalls);
     }
 
     @Override
@@ -23,6 +25,6 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("http", new HttpServerCodec())
                 // Answers "Expect: 100-continue" here, so callers such as curl -T do not stall waiting for it.
                 .addLast("continue", new HttpServerExpectContinueHandler())
-                .addLast("gateway", new GatewayHandler(role, backend, maxBodyBytes));
+                .addLast("gateway", new GatewayHandler(role, backend, maxBodyBytes, budget));
     }
 }

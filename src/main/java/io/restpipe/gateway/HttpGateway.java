@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * The local HTTP server through which programs call the other side of the pipe.
  *
  * <pre>{@code
- * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, HttpGateway.UNLIMITED_BODY, loops);
+ * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, HttpGateway.UNLIMITED_BODY,
+ *         HttpGateway.DEFAULT_MAX_CALLS, loops);
  * InetSocketAddress bound = gateway.bind(new InetSocketAddress("127.0.0.1", 8081));
  * }</pre>
  */
@@ -21,6 +22,8 @@ public final class HttpGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpGateway.class);
     /** No limit on request bodies by default: they stream through the pipe in bounded memory. */
     public static final long UNLIMITED_BODY = 0;
+    /** Calls in flight at once per gateway by default; past it, 503. */
+    public static final int DEFAULT_MAX_CALLS = 10_000;
 
     private final GatewayRole role;
     private final EventLoopGroup group;
@@ -29,10 +32,12 @@ public final class HttpGateway implements AutoCloseable {
 
     /**
      * @param maxBodyBytes request bodies over this many bytes get 413; {@link #UNLIMITED_BODY} for no limit
+     * @param maxCalls     calls in flight at once; past it a call gets 503 (0 = no limit)
      * @param group        the event loops to serve on (shared with the pipe, so bodies cross no thread when a
      *                     connection lands on the pipe's loop); the caller shuts them down
      */
-    public HttpGateway(GatewayRole role, GatewayBackend backend, long maxBodyBytes, EventLoopGroup group) {
+    public HttpGateway(GatewayRole role, GatewayBackend backend, long maxBodyBytes, int maxCalls,
+                       EventLoopGroup group) {
         this.role = role;
         this.group = group;
         this.bootstrap = new ServerBootstrap()
@@ -41,7 +46,7 @@ public final class HttpGateway implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // The gateway asks for each read itself, to pull request bodies only as the pipe takes them.
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new GatewayInitializer(role, backend, maxBodyBytes));
+                .childHandler(new GatewayInitializer(role, backend, maxBodyBytes, maxCalls));
     }
 
     /** Starts serving on {@code address} (port 0 = any free port) and returns the bound address. */

@@ -29,6 +29,7 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
     private final PipeMetrics metrics;
     private final ByteCountingHandler byteCounter;
     private final Consumer<PipeSession> onSession;
+    private final PipeLimiter limiter;
 
     /**
      * @param serverAddress the host and port the client dialed, whose host the server certificate must name;
@@ -45,6 +46,7 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
         this.metrics = metrics;
         this.byteCounter = new ByteCountingHandler(metrics);
         this.onSession = onSession;
+        this.limiter = clientSide ? null : new PipeLimiter(settings.maxPipes());
     }
 
     @Override
@@ -54,6 +56,9 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
                 ? sslContext.newHandler(channel.alloc(), serverAddress.getHostString(), serverAddress.getPort())
                 : sslContext.newHandler(channel.alloc());
         ssl.setHandshakeTimeout(settings.heartbeatTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (limiter != null) {
+            pipeline.addLast("limit", limiter);
+        }
         pipeline.addLast("bytes", byteCounter);
         pipeline.addLast("tls", ssl);
         if (!clientSide) {

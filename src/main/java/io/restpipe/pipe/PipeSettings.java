@@ -13,6 +13,7 @@ import java.time.Duration;
  *                          deadline exceeded and the peer is told to cancel
  * @param drainTimeout      on shutdown, how long calls in flight may still take before the pipe is closed
  * @param maxFramePayload   the largest frame payload accepted, in bytes; a frame announcing more closes the pipe
+ * @param maxPipes          on the server, the most pipes open at once (0 = no limit); more are refused at once
  */
 public record PipeSettings(
         Duration heartbeatInterval,
@@ -20,35 +21,43 @@ public record PipeSettings(
         Duration connectWait,
         Duration eventTimeout,
         Duration drainTimeout,
-        int maxFramePayload) {
+        int maxFramePayload,
+        int maxPipes) {
 
     public static final int DEFAULT_MAX_FRAME_PAYLOAD = 16 * 1024 * 1024;
+    public static final int DEFAULT_MAX_PIPES = 20_000;
 
     public static PipeSettings defaults() {
         return new PipeSettings(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(20),
-                Duration.ofSeconds(60), Duration.ofSeconds(10), DEFAULT_MAX_FRAME_PAYLOAD);
+                Duration.ofSeconds(60), Duration.ofSeconds(10), DEFAULT_MAX_FRAME_PAYLOAD, DEFAULT_MAX_PIPES);
     }
 
     public PipeSettings withHeartbeat(Duration interval, Duration timeout) {
-        return new PipeSettings(interval, timeout, connectWait, eventTimeout, drainTimeout, maxFramePayload);
+        return new PipeSettings(interval, timeout, connectWait, eventTimeout, drainTimeout, maxFramePayload, maxPipes);
     }
 
     public PipeSettings withConnectWait(Duration wait) {
         return new PipeSettings(heartbeatInterval, heartbeatTimeout, wait, eventTimeout, drainTimeout,
-                maxFramePayload);
+                maxFramePayload, maxPipes);
     }
 
     public PipeSettings withEventTimeout(Duration timeout) {
         return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, timeout, drainTimeout,
-                maxFramePayload);
+                maxFramePayload, maxPipes);
     }
 
     public PipeSettings withDrainTimeout(Duration timeout) {
         return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, eventTimeout, timeout,
-                maxFramePayload);
+                maxFramePayload, maxPipes);
     }
 
     public PipeSettings withMaxFramePayload(int bytes) {
-        return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, eventTimeout, drainTimeout, bytes);
+        return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, eventTimeout, drainTimeout, bytes,
+                maxPipes);
+    }
+
+    public PipeSettings withMaxPipes(int pipes) {
+        return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, eventTimeout, drainTimeout,
+                maxFramePayload, pipes);
     }
 }
