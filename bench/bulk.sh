@@ -52,9 +52,7 @@ start_bg /usr/sbin/nginx -p "$WORK" -c "$WORK/nginx.conf" >/dev/null
 wait_port "$NGINX_PORT"
 
 # RestPipe: PKI, server and client JVMs.
-java -jar "$JAR" pki init --dir "$WORK/pki" >/dev/null
-java -jar "$JAR" pki issue --dir "$WORK/pki" --name server --server >/dev/null
-java -jar "$JAR" pki issue --dir "$WORK/pki" --name bench --client >/dev/null
+make_pki "$JAR" "$WORK/pki" bench
 PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); CLIENT_HTTP=$(free_port)
 start_bg java "-Xmx$HEAP" -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" \
   --http "127.0.0.1:$SERVER_HTTP" --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" \
@@ -65,10 +63,7 @@ start_bg java "-Xmx$HEAP" -jar "$JAR" client --server "localhost:$PIPE_PORT" \
   --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/client.out" 2>&1
 CLIENT_PID=$LAST_PID
 wait_port "$SERVER_HTTP"; wait_port "$CLIENT_HTTP"
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$CLIENT_HTTP/healthz" >/dev/null && break
-  sleep 0.1
-done
+wait_pipe_up "$CLIENT_HTTP"
 
 # Peak heap sampling: jstat every 200 ms (bounded to 30 min), young + old used in KiB.
 sample_heap() {
@@ -79,28 +74,7 @@ start_bg sample_heap "$SERVER_PID" "$WORK/server.heap"
 start_bg sample_heap "$CLIENT_PID" "$WORK/client.heap"
 
 # SSH tunnel to the same nginx through a private sshd on loopback.
-SSH_PORT=$(free_port); SSH_LOCAL=$(free_port)
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_key"
-cp "$WORK/user_key.pub" "$WORK/authorized_keys"
-mkdir -p /run/sshd
-cat > "$WORK/sshd_config" <<CONF
-Port $SSH_PORT
-ListenAddress 127.0.0.1
-HostKey $WORK/host_key
-AuthorizedKeysFile $WORK/authorized_keys
-PermitRootLogin yes
-PasswordAuthentication no
-StrictModes no
-UsePAM no
-PidFile $WORK/sshd.pid
-CONF
-start_bg /usr/sbin/sshd -D -f "$WORK/sshd_config" -E "$WORK/logs/sshd.log" >/dev/null
-wait_port "$SSH_PORT"
-start_bg ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-  -c aes128-gcm@openssh.com -i "$WORK/user_key" -p "$SSH_PORT" \
-  -L "$SSH_LOCAL:127.0.0.1:$NGINX_PORT" root@127.0.0.1 >/dev/null
-wait_port "$SSH_LOCAL"
+ssh_tunnel "$WORK" "$NGINX_PORT" -c aes128-gcm@openssh.com
 
 # download URL -> prints "MB/s ok|BAD": one timed transfer to /dev/null, then one checked by sha256.
 download() {

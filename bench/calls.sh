@@ -41,9 +41,7 @@ CONF
 start_bg /usr/sbin/nginx -p "$WORK" -c "$WORK/nginx.conf"
 wait_port "$NGINX_PORT"
 
-java -jar "$JAR" pki init --dir "$WORK/pki" >/dev/null
-java -jar "$JAR" pki issue --dir "$WORK/pki" --name server --server >/dev/null
-java -jar "$JAR" pki issue --dir "$WORK/pki" --name bench --client >/dev/null
+make_pki "$JAR" "$WORK/pki" bench
 PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); CLIENT_HTTP=$(free_port)
 start_bg java -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" --http "127.0.0.1:$SERVER_HTTP" \
   --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" --ca "$WORK/pki/ca.crt.pem" \
@@ -52,32 +50,9 @@ start_bg java -jar "$JAR" client --server "localhost:$PIPE_PORT" --http "127.0.0
   --cert "$WORK/pki/bench.crt.pem" --key "$WORK/pki/bench.key.pem" --ca "$WORK/pki/ca.crt.pem" \
   >"$WORK/logs/client.out" 2>&1
 wait_port "$CLIENT_HTTP"
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$CLIENT_HTTP/healthz" >/dev/null && break
-  sleep 0.1
-done
+wait_pipe_up "$CLIENT_HTTP"
 
-SSH_PORT=$(free_port); SSH_LOCAL=$(free_port)
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/user_key"
-cp "$WORK/user_key.pub" "$WORK/authorized_keys"
-mkdir -p /run/sshd
-cat > "$WORK/sshd_config" <<CONF
-Port $SSH_PORT
-ListenAddress 127.0.0.1
-HostKey $WORK/host_key
-AuthorizedKeysFile $WORK/authorized_keys
-PermitRootLogin yes
-PasswordAuthentication no
-StrictModes no
-UsePAM no
-PidFile $WORK/sshd.pid
-CONF
-start_bg /usr/sbin/sshd -D -f "$WORK/sshd_config" -E "$WORK/logs/sshd.log"
-wait_port "$SSH_PORT"
-start_bg ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-  -i "$WORK/user_key" -p "$SSH_PORT" -L "$SSH_LOCAL:127.0.0.1:$NGINX_PORT" root@127.0.0.1
-wait_port "$SSH_LOCAL"
+ssh_tunnel "$WORK" "$NGINX_PORT"
 
 # measure URL -> "req/s p50 p99 | seq-req/s seq-p50 seq-p99 seq-p99.9" (latencies in ms)
 to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.3f", v }'; }

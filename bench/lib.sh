@@ -66,3 +66,49 @@ restpipe_jar() {
   fi
   echo "$repo/target/restpipe.jar"
 }
+
+# A CA, a server certificate "server" and a client certificate NAME in DIR: make_pki JAR DIR NAME
+make_pki() {
+  java -jar "$1" pki init --dir "$2" >/dev/null
+  java -jar "$1" pki issue --dir "$2" --name server --server >/dev/null
+  java -jar "$1" pki issue --dir "$2" --name "$3" --client >/dev/null
+}
+
+# Waits (bounded) until the RestPipe client gateway on PORT reports its pipe up.
+wait_pipe_up() {
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench: the pipe did not come up" >&2
+  return 1
+}
+
+# A private sshd on loopback and an ssh -L tunnel through it to 127.0.0.1:TARGET; sets SSH_LOCAL.
+#   ssh_tunnel WORKDIR TARGET_PORT [ssh options...]
+ssh_tunnel() {
+  local work=$1 target=$2
+  shift 2
+  local ssh_port; ssh_port=$(free_port)
+  SSH_LOCAL=$(free_port)
+  ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
+  ssh-keygen -q -t ed25519 -N '' -f "$work/user_key"
+  cp "$work/user_key.pub" "$work/authorized_keys"
+  mkdir -p /run/sshd
+  cat > "$work/sshd_config" <<CONF
+Port $ssh_port
+ListenAddress 127.0.0.1
+HostKey $work/host_key
+AuthorizedKeysFile $work/authorized_keys
+PermitRootLogin yes
+PasswordAuthentication no
+StrictModes no
+UsePAM no
+PidFile $work/sshd.pid
+CONF
+  start_bg /usr/sbin/sshd -D -f "$work/sshd_config" -E "$work/sshd.log"
+  wait_port "$ssh_port"
+  start_bg ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$@" \
+    -i "$work/user_key" -p "$ssh_port" -L "$SSH_LOCAL:127.0.0.1:$target" root@127.0.0.1
+  wait_port "$SSH_LOCAL"
+}

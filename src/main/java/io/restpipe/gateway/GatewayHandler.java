@@ -408,10 +408,6 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             } else if (starting != null) {
                 starting.cancel(true);
             }
-            if (gathered != null) {
-                gathered.release();
-                gathered = null;
-            }
             if (!responseStarted) {
                 respond(tooLarge());
             } else {
@@ -445,14 +441,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
         /** The response is complete: read the next request, or close. */
         void endExchange() {
-            if (finished) {
+            if (!markFinished()) {
                 return;
-            }
-            finished = true;
-            releaseBudget();
-            if (gathered != null) {
-                gathered.release();
-                gathered = null;
             }
             if (exchange == this) {
                 exchange = null;
@@ -464,11 +454,25 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             }
         }
 
-        private void releaseBudget() {
+        /** Marks the exchange over and frees what it holds; false if it already was. */
+        private boolean markFinished() {
+            if (finished) {
+                return false;
+            }
+            finished = true;
             if (holdsBudget) {
                 holdsBudget = false;
                 budget.release();
             }
+            if (gathered != null) {
+                gathered.release();
+                gathered = null;
+            }
+            if (pendingLocal != null) {
+                pendingLocal.release();
+                pendingLocal = null;
+            }
+            return true;
         }
 
         /** Ends the exchange without a proper response (the response was cut): close the connection. */
@@ -479,18 +483,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
         /** The caller hung up: cancel whatever is still going. */
         void callerGone() {
-            if (finished) {
+            if (!markFinished()) {
                 return;
-            }
-            finished = true;
-            releaseBudget();
-            if (gathered != null) {
-                gathered.release();
-                gathered = null;
-            }
-            if (pendingLocal != null) {
-                pendingLocal.release();
-                pendingLocal = null;
             }
             if (starting != null) {
                 starting.cancel(true);
