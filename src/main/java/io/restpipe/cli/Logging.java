@@ -9,6 +9,11 @@ final class Logging {
     private Logging() {
     }
 
+    /** Only warnings and errors, for tools whose thousands of pipes would flood the log. */
+    static void quiet() {
+        ((Logger) LoggerFactory.getLogger("io.restpipe")).setLevel(Level.WARN);
+    }
+
     static void verbose(boolean debug) {
         if (debug) {
             ((Logger) LoggerFactory.getLogger("io.restpipe")).setLevel(Level.DEBUG);

@@ -43,6 +43,7 @@ public final class HttpGateway implements AutoCloseable {
         this.bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(EventLoops.serverSocketChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // The gateway asks for each read itself, to pull request bodies only as the pipe takes them.
                 .childOption(ChannelOption.AUTO_READ, false)

@@ -67,6 +67,12 @@ public final class PipeClient implements AutoCloseable {
                         this::sessionStarted));
     }
 
+    /** Dials from {@code address} (any port) instead of the system's choice; call before {@link #start()}. */
+    public PipeClient localAddress(java.net.InetAddress address) {
+        bootstrap.localAddress(address, 0);
+        return this;
+    }
+
     /** Starts dialing; returns at once. Calls made before the pipe is up wait for it up to the connect wait. */
     public void start() {
         group.execute(this::connect);

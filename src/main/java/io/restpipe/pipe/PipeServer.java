@@ -49,6 +49,8 @@ public final class PipeServer implements AutoCloseable {
         this.bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(EventLoops.serverSocketChannel())
+                // Thousands of clients reconnect at once after a restart; a short accept queue drops their SYNs.
+                .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new PipeInitializer(false, sslContext, null, settings, dispatcher, metrics,

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Many clients on one server: N real mTLS pipes from one load JVM (from several 127.0.0.x source addresses)
+# against one server JVM, everything on this machine.
+#
+#   bench/scale.sh                 # 10,000 pipes
+#   CLIENTS=2000 bench/scale.sh
+#
+# Prints: time until all N are connected from a cold start, server RSS and heap per pipe, calls at a fixed rate
+# to random clients through the server gateway (p50/p99, measured by the load tool per request), and time until
+# all N are back after the server is killed (-9) and restarted.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ./lib.sh
+
+CLIENTS=${CLIENTS:-10000}
+RATE=${RATE:-1000}
+CALL_SECONDS=${CALL_SECONDS:-10}
+need curl curl jstat openjdk-17-jdk-headless
+ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" -lt $((CLIENTS + 1000)) ]; then
+  echo "bench: ulimit -n is $(ulimit -n), too low for $CLIENTS pipes" >&2
+  exit 1
+fi
+JAR=$(restpipe_jar)
+WORK=$(mktemp -d /tmp/restpipe-scale.XXXXXX)
+trap 'bench_cleanup; rm -rf "$WORK"' EXIT
+make_pki "$JAR" "$WORK/pki" unused
+PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port)
+
+start_server() {
+  start_bg java -Xmx1g -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" --http "127.0.0.1:$SERVER_HTTP" \
+    --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" --ca "$WORK/pki/ca.crt.pem" \
+    --max-pipes $((CLIENTS * 2)) >>"$WORK/server.log" 2>&1
+  SERVER_PID=$LAST_PID
+  wait_port "$SERVER_HTTP"
+}
+
+# Waits (bounded by SECONDS) for a line matching PATTERN in the load tool's output and prints it.
+await_line() {
+  local pattern=$1 limit=$2
+  for _ in $(seq 1 $((limit * 10))); do
+    if grep -q "$pattern" "$WORK/load.out"; then
+      grep "$pattern" "$WORK/load.out" | tail -1
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "bench: no '$pattern' within $limit s; load tool said:" >&2
+  cat "$WORK/load.out" >&2
+  return 1
+}
+
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+heap_kib() { jstat -gc "$1" | awk 'NR == 2 { printf "%.0f", $3 + $4 + $6 + $8 }'; }
+
+start_server
+sleep 2
+BASE_RSS=$(rss_kib "$SERVER_PID"); BASE_HEAP=$(heap_kib "$SERVER_PID")
+start_bg java -Xmx2g -jar "$JAR" load --server "localhost:$PIPE_PORT" --pki "$WORK/pki" --clients "$CLIENTS" \
+  --gateway "http://127.0.0.1:$SERVER_HTTP" --rate "$RATE" --duration "${CALL_SECONDS}s" >"$WORK/load.out" 2>&1
+CONNECTED=$(await_line "all $CLIENTS pipes connected in" 600)
+sleep 1
+RSS=$(rss_kib "$SERVER_PID"); HEAP=$(heap_kib "$SERVER_PID")
+CALLS=$(await_line "^calls:" $((CALL_SECONDS + 120)))
+
+kill -9 "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+start_server
+BACK=$(await_line "all $CLIENTS pipes connected again" 300)
+
+printf '\n%s pipes on one server, 127.0.0.1, both JVMs on this machine\n' "$CLIENTS"
+echo "cold start:   $CONNECTED   (target: 10,000 within 30 s)"
+awk -v r="$RSS" -v b="$BASE_RSS" -v h="$HEAP" -v bh="$BASE_HEAP" -v n="$CLIENTS" 'BEGIN {
+  printf "server memory: RSS %.0f MiB (%.1f KiB per pipe over the idle server), heap used %.0f MiB (%.1f KiB per pipe)   (target: <= 100 KiB per pipe)\n", r / 1024, (r - b) / n, h / 1024, (h - bh) / n
+}'
+echo "$CALLS   (target: p99 <= 10 ms at 1,000/s)"
+echo "after kill -9 and restart: $BACK   (target: within 10 s)"

@@ -1,0 +1,193 @@
+package io.restpipe.cli;
+
+import io.restpipe.handler.BuiltinHandlers;
+import io.restpipe.handler.HandlerDispatcher;
+import io.restpipe.handler.Handlers;
+import io.restpipe.pipe.EventLoops;
+import io.restpipe.pipe.PeerInfo;
+import io.restpipe.pipe.PipeClient;
+import io.restpipe.pipe.PipeListener;
+import io.restpipe.pipe.PipeMetrics;
+import io.restpipe.pipe.PipeSettings;
+import io.restpipe.tls.CertificateAuthority;
+import io.restpipe.tls.CertificateAuthority.Role;
+import io.restpipe.tls.Identity;
+import io.restpipe.tls.TlsContexts;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The load tool behind {@code bench/scale.sh}: many real mTLS client pipes from one JVM (from several loopback
+ * source addresses, so ports do not run out), then calls at a fixed rate to random clients through a server
+ * gateway. Prints one line per milestone; runs until killed, reporting each time all pipes are back.
+ */
+@Command(name = "load", hidden = true, mixinStandardHelpOptions = true,
+        description = "Load tool for bench/scale.sh: N client pipes in one JVM, then calls at a fixed rate.")
+final class LoadCommand extends OutputCommand implements Callable<Integer> {
+    @Option(names = "--server", required = true, converter = HostPort.class, description = "the server to dial")
+    InetSocketAddress server;
+
+    @Option(names = "--pki", required = true, description = "directory of the CA (ca.crt.pem, ca.key.pem)")
+    Path pki;
+
+    @Option(names = "--clients", defaultValue = "1000", description = "pipes to open (default: ${DEFAULT-VALUE})")
+    int clients;
+
+    @Option(names = "--sources", defaultValue = "8",
+            description = "loopback source addresses 127.0.0.2 onwards (default: ${DEFAULT-VALUE})")
+    int sources;
+
+    @Option(names = "--gateway", description = "server gateway to call, e.g. http://127.0.0.1:8080")
+    URI gateway;
+
+    @Option(names = "--rate", defaultValue = "1000", description = "calls per second (default: ${DEFAULT-VALUE})")
+    int rate;
+
+    @Option(names = "--duration", defaultValue = "10s", converter = DurationConverter.class,
+            description = "how long to call (default: ${DEFAULT-VALUE})")
+    Duration duration;
+
+    private final AtomicInteger connected = new AtomicInteger();
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.quiet();
+        CertificateAuthority ca = CertificateAuthority.load(pki);
+        long started = System.nanoTime();
+        List<Identity> identities = IntStream.range(0, clients).parallel()
+                .mapToObj(i -> ca.issue(name(i), Role.CLIENT, List.of(), List.of(), Duration.ofDays(1))).toList();
+        out().printf("issued %d client certificates in %.1f s%n", clients, seconds(started));
+
+        EventLoopGroup loops = EventLoops.create("load", Runtime.getRuntime().availableProcessors());
+        HandlerDispatcher dispatcher = new HandlerDispatcher(BuiltinHandlers.register(new Handlers(), "client"));
+        PipeMetrics metrics = PipeMetrics.discarding();
+        CountDownLatch allUp = new CountDownLatch(clients);
+        PipeListener listener = new PipeListener() {
+            @Override
+            public void connected(PeerInfo peer) {
+                connected.incrementAndGet();
+                allUp.countDown();
+            }
+
+            @Override
+            public void disconnected(PeerInfo peer, String reason) {
+                connected.decrementAndGet();
+            }
+        };
+        // TLS contexts first (the slow part of setting up a client), so the clock below times the server.
+        List<PipeClient> pipes = IntStream.range(0, clients).parallel().mapToObj(i -> new PipeClient(
+                InetSocketAddress.createUnresolved(server.getHostString(), server.getPort()), PipeSettings.defaults(),
+                TlsContexts.client(identities.get(i), List.of(ca.certificate())), dispatcher, listener, metrics, loops)
+                .localAddress(sourceAddress(i))).toList();
+        out().printf("prepared %d clients in %.1f s%n", clients, seconds(started));
+        started = System.nanoTime();
+        pipes.forEach(PipeClient::start);
+        allUp.await();
+        out().printf("all %d pipes connected in %.1f s%n", clients, seconds(started));
+        if (gateway != null) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            callAtFixedRate(http, false); // warm-up of the JIT on both sides, not reported
+            callAtFixedRate(http, true);
+        }
+        watchReconnects();
+        return 0;
+    }
+
+    private void callAtFixedRate(HttpClient http, boolean report) throws InterruptedException {
+        int total = (int) (rate * duration.toSeconds());
+        long[] latencies = new long[total];
+        AtomicInteger done = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        CountDownLatch finished = new CountDownLatch(total);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger sent = new AtomicInteger();
+        long periodNanos = 1_000_000_000L / rate;
+        ticker.scheduleAtFixedRate(() -> {
+            int index = sent.getAndIncrement();
+            if (index >= total) {
+                return;
+            }
+            String target = name(ThreadLocalRandom.current().nextInt(clients));
+            long start = System.nanoTime();
+            http.sendAsync(HttpRequest.newBuilder(gateway.resolve("/client/" + target + "/time"))
+                            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding())
+                    .whenComplete((response, error) -> {
+                        latencies[index] = System.nanoTime() - start;
+                        if (error != null || response.statusCode() != 200) {
+                            failed.incrementAndGet();
+                        }
+                        done.incrementAndGet();
+                        finished.countDown();
+                    });
+        }, 0, periodNanos, TimeUnit.NANOSECONDS);
+        finished.await(duration.toSeconds() + 60, TimeUnit.SECONDS);
+        ticker.shutdownNow();
+        if (!report) {
+            return;
+        }
+        long[] sorted = Arrays.copyOf(latencies, done.get());
+        Arrays.sort(sorted);
+        out().printf("calls: %d at %d/s to random clients, %d failed, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+                done.get(), rate, failed.get(), percentile(sorted, 50), percentile(sorted, 99),
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
+    }
+
+    /** Reports, forever, each time all pipes are connected again after some went down. */
+    private void watchReconnects() throws InterruptedException {
+        long downSince = -1;
+        while (true) {
+            int now = connected.get();
+            if (now < clients && downSince < 0) {
+                downSince = System.nanoTime();
+                out().printf("pipes dropped: %d of %d connected%n", now, clients);
+            } else if (now >= clients && downSince >= 0) {
+                out().printf("all %d pipes connected again after %.1f s%n", clients, seconds(downSince));
+                downSince = -1;
+            }
+            TimeUnit.MILLISECONDS.sleep(50); // a coarse watch over a counter; nothing else to wait on
+        }
+    }
+
+    private InetAddress sourceAddress(int index) {
+        try {
+            return InetAddress.getByName("127.0.0." + (2 + index % sources));
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String name(int index) {
+        return "load-" + index;
+    }
+
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+    private static double percentile(long[] sorted, int percent) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int index = Math.min(sorted.length - 1, (int) Math.ceil(percent / 100.0 * sorted.length) - 1);
+        return sorted[Math.max(0, index)] / 1e6;
+    }
+}
