@@ -24,32 +24,12 @@ echo "bench: making a ${SIZE_MB} MiB file" >&2
 head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom > "$WORK/www/data.bin"
 SHA=$(sha256sum "$WORK/www/data.bin" | cut -d' ' -f1)
 
-NGINX_PORT=$(free_port)
-cat > "$WORK/nginx.conf" <<CONF
-user root;
-worker_processes 1;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/logs/nginx.err warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  sendfile on;
-  client_body_temp_path $WORK/tmp;
+start_nginx "$WORK" 'sendfile on; client_body_temp_path '"$WORK"'/tmp;
   server {
     listen 127.0.0.1:$NGINX_PORT;
-    root $WORK/www;
-    location /upload/ {
-      root $WORK;
-      dav_methods PUT;
-      create_full_put_path on;
-      client_max_body_size 0;
-    }
-  }
-}
-CONF
-start_bg /usr/sbin/nginx -p "$WORK" -c "$WORK/nginx.conf" >/dev/null
-wait_port "$NGINX_PORT"
+    root '"$WORK"'/www;
+    location /upload/ { root '"$WORK"'; dav_methods PUT; create_full_put_path on; client_max_body_size 0; }
+  }'
 
 # RestPipe: PKI, server and client JVMs.
 make_pki "$JAR" "$WORK/pki" bench

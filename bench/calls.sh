@@ -21,25 +21,11 @@ WORK=$(mktemp -d /tmp/restpipe-calls.XXXXXX)
 trap 'bench_cleanup; rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/logs"
 
-NGINX_PORT=$(free_port)
-cat > "$WORK/nginx.conf" <<CONF
-user root;
-worker_processes 1;
-daemon off;
-pid $WORK/nginx.pid;
-error_log $WORK/logs/nginx.err warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
+start_nginx "$WORK" 'keepalive_requests 1000000;
   server {
     listen 127.0.0.1:$NGINX_PORT;
-    location = /time { default_type application/json; return 200 '{"time_from_server": 1402897823.882672}'; }
-  }
-}
-CONF
-start_bg /usr/sbin/nginx -p "$WORK" -c "$WORK/nginx.conf"
-wait_port "$NGINX_PORT"
+    location = /time { default_type application/json; return 200 '"'"'{"time_from_server": 1402897823.882672}'"'"'; }
+  }'
 
 make_pki "$JAR" "$WORK/pki" bench
 PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); CLIENT_HTTP=$(free_port)

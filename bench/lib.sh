@@ -4,7 +4,7 @@ BENCH_PIDS=()
 
 bench_cleanup() {
   for pid in "${BENCH_PIDS[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
   done
   wait 2>/dev/null
 }
@@ -111,4 +111,20 @@ CONF
   start_bg ssh -N -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$@" \
     -i "$work/user_key" -p "$ssh_port" -L "$SSH_LOCAL:127.0.0.1:$target" root@127.0.0.1
   wait_port "$SSH_LOCAL"
+}
+
+# Runs nginx in the foreground (tracked for cleanup) on a free port with the given http{} body; sets NGINX_PORT.
+# The body may use $NGINX_PORT: start_nginx WORKDIR 'server { listen 127.0.0.1:$NGINX_PORT; ... }'
+start_nginx() {
+  local work=$1 body=$2
+  NGINX_PORT=$(free_port)
+  mkdir -p "$work/logs"
+  {
+    echo "user root; worker_processes 1; daemon off; pid $work/nginx.pid;"
+    echo "error_log $work/logs/nginx.err warn;"
+    echo "events { worker_connections 1024; }"
+    echo "http { access_log off; ${body//\$NGINX_PORT/$NGINX_PORT} }"
+  } > "$work/nginx.conf"
+  start_bg /usr/sbin/nginx -p "$work" -c "$work/nginx.conf"
+  wait_port "$NGINX_PORT"
 }
