@@ -6,7 +6,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.restpipe.pipe.EventDispatcher;
 import io.restpipe.pipe.IncomingEvent;
 import io.restpipe.pipe.OutboundBody;
-import io.restpipe.pipe.PipeReply;
 import io.restpipe.pipe.Replier;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,5 @@
 package io.restpipe.pipe;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -117,11 +116,6 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     /** True while the pipe is open and neither side has announced it is going away. */
     public boolean isAvailable() {
         return channel.isActive() && !goingAway;
-    }
-
-    /** True when the peer speaks only v1, which knows no streamed bodies. */
-    public boolean isV1Peer() {
-        return v1Peer;
     }
 
     /** Completes with the reason once the pipe is closed. */

@@ -51,11 +51,6 @@ public record PipeSettings(
                 maxFramePayload, maxPipes);
     }
 
-    public PipeSettings withMaxFramePayload(int bytes) {
-        return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, eventTimeout, drainTimeout, bytes,
-                maxPipes);
-    }
-
     public PipeSettings withMaxPipes(int pipes) {
         return new PipeSettings(heartbeatInterval, heartbeatTimeout, connectWait, eventTimeout, drainTimeout,
                 maxFramePayload, pipes);
