@@ -66,6 +66,10 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
             description = "how long to call (default: ${DEFAULT-VALUE})")
     Duration duration;
 
+    @Option(names = "--burst", defaultValue = "0",
+            description = "after the timed calls, this many calls at once through the gateway (default: none)")
+    int burst;
+
     private final AtomicInteger connected = new AtomicInteger();
 
     @Override
@@ -107,6 +111,9 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             callAtFixedRate(http, false); // warm-up of the JIT on both sides, not reported
             callAtFixedRate(http, true);
+            if (burst > 0) {
+                callAllAtOnce(http);
+            }
         }
         watchReconnects();
         return 0;
@@ -149,6 +156,39 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
         out().printf("calls: %d at %d/s to random clients, %d failed, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
                 done.get(), rate, failed.get(), percentile(sorted, 50), percentile(sorted, 99),
                 sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
+    }
+
+    /** Sends {@code burst} calls at once and counts how each ended: answered, refused (503), other, or hung. */
+    private void callAllAtOnce(HttpClient http) throws InterruptedException {
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger refused = new AtomicInteger();
+        AtomicInteger other = new AtomicInteger();
+        AtomicInteger hung = new AtomicInteger();
+        CountDownLatch finished = new CountDownLatch(burst);
+        long started = System.nanoTime();
+        for (int i = 0; i < burst; i++) {
+            String target = name(ThreadLocalRandom.current().nextInt(clients));
+            http.sendAsync(HttpRequest.newBuilder(gateway.resolve("/client/" + target + "/time"))
+                            .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.discarding())
+                    .whenComplete((response, error) -> {
+                        if (error instanceof java.net.http.HttpTimeoutException) {
+                            hung.incrementAndGet();
+                        } else if (error != null) {
+                            other.incrementAndGet();
+                        } else if (response.statusCode() == 200) {
+                            ok.incrementAndGet();
+                        } else if (response.statusCode() == 503) {
+                            refused.incrementAndGet();
+                        } else {
+                            other.incrementAndGet();
+                        }
+                        finished.countDown();
+                    });
+        }
+        finished.await(120, TimeUnit.SECONDS);
+        out().printf("burst: %d calls at once: %d answered 200, %d refused 503, %d other errors, %d hung (60 s), "
+                + "%d never finished, in %.1f s%n", burst, ok.get(), refused.get(), other.get(), hung.get(),
+                finished.getCount(), seconds(started));
     }
 
     /** Reports, forever, each time all pipes are connected again after some went down. */
