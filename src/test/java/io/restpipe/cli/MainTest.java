@@ -132,6 +132,13 @@ class MainTest {
     }
 
     @Test
+    void argumentFileServesAsAConfigFile() throws Exception {
+        Path args = Files.writeString(dir.resolve("server.args"), String.join("\n", serverTls())
+                + "\n--event-timeout\nnever\n");
+        assertOneLineUsageError(run("server", "@" + args), "'never' is not a duration");
+    }
+
+    @Test
     void versionAndHelpAnswer() {
         assertThat(run("--version")).isZero();
         assertThat(out.toString()).startsWith("restpipe 0.1.0");
