@@ -3,6 +3,7 @@ package io.restpipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.restpipe.handler.Handlers;
 import io.restpipe.pipe.PipeEvent;
 import io.restpipe.pipe.PipeReply;
 import java.time.Duration;
@@ -28,5 +29,18 @@ class PipeCallsTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> server.connectedClients().contains("fileserver"));
         PipeReply fromClient = server.call("fileserver", PipeEvent.of("GET", "cat", "a", "b")).get(10, TimeUnit.SECONDS);
         assertThat(fromClient.bodyText()).isEqualTo("{\"result_from_client\":\"ab\"}");
+    }
+
+    @Test
+    void nonBlockingHandlersRunOnThePipesEventLoopAndOthersOnWorkers() throws Exception {
+        Handlers handlers = new Handlers()
+                .onNonBlocking("GET", "where-fast", call -> Thread.currentThread().getName())
+                .on("GET", "where-slow", call -> Thread.currentThread().getName());
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().handlers(handlers));
+        RestPipeClient client = fixture.startClient("asker", server.pipeAddress());
+        assertThat(client.call(PipeEvent.of("GET", "where-fast")).get(10, TimeUnit.SECONDS).bodyText())
+                .startsWith("restpipe-server");
+        assertThat(client.call(PipeEvent.of("GET", "where-slow")).get(10, TimeUnit.SECONDS).bodyText())
+                .startsWith("restpipe-handler");
     }
 }

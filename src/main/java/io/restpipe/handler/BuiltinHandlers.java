@@ -17,8 +17,8 @@ public final class BuiltinHandlers {
         String timeKey = "time_from_" + side;
         String resultKey = "result_from_" + side;
         return handlers
-                .on("GET", "time", call -> Map.of(timeKey, epochSeconds(Instant.now())))
-                .on("GET", "cat", call -> Map.of(resultKey, String.join("", call.arguments())));
+                .onNonBlocking("GET", "time", call -> Map.of(timeKey, epochSeconds(Instant.now())))
+                .onNonBlocking("GET", "cat", call -> Map.of(resultKey, String.join("", call.arguments())));
     }
 
     /** Seconds with microseconds as a plain decimal; a double would print as 1.4E9. */

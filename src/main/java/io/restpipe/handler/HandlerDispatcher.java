@@ -56,6 +56,18 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
             return fallback.dispatch(incoming, replier);
         }
         Call call = new Call(incoming.peer(), incoming.event(), incoming.deadline());
+        if (handler != null && handlers.isNonBlocking(handler) && incoming.event().stream() == null) {
+            Outcome outcome = handle(handler, call);
+            if (!outcome.isStreamed()) {
+                replier.reply(outcome.reply());
+                return CompletableFuture.completedFuture(null);
+            }
+            // A stream to pump may block: that part goes to a worker.
+            return submit(new FutureTask<>(() -> {
+                deliver(call, outcome, replier);
+                return null;
+            }), replier);
+        }
         FutureTask<Void> task = new FutureTask<>(() -> {
             deliver(call, handle(handler, call), replier);
             return null;
@@ -67,6 +79,10 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
                 }
             }
         };
+        return submit(task, replier);
+    }
+
+    private Future<?> submit(FutureTask<Void> task, Replier replier) {
         try {
             workers.execute(task);
         } catch (RejectedExecutionException shuttingDown) {
