@@ -34,7 +34,7 @@ public final class RestPipeClient implements AutoCloseable {
     private RestPipeClient(Builder config) {
         config.requireTls();
         this.config = config;
-        this.runtime = new SideRuntime("client", config.handlersOrBuiltins("client"), config.forward);
+        this.runtime = new SideRuntime("client", config.handlersOrBuiltins("client"), config.forward, config.statsd);
         this.pipe = new PipeClient(config.server, config.settings,
                 TlsContexts.client(config.identity, config.trustedCa), runtime.dispatcher(), config.listener,
                 runtime.metrics(), runtime.pipeLoops());

@@ -23,6 +23,7 @@ abstract class SideConfig<B extends SideConfig<B>> {
     long maxBodyBytes = io.restpipe.gateway.HttpGateway.UNLIMITED_BODY;
     int maxCalls = io.restpipe.gateway.HttpGateway.DEFAULT_MAX_CALLS;
     java.net.URI forward;
+    InetSocketAddress statsd;
 
     SideConfig(InetSocketAddress defaultHttp) {
         this.httpListen = defaultHttp;
@@ -70,6 +71,12 @@ abstract class SideConfig<B extends SideConfig<B>> {
     /** Gateway request bodies over this many bytes are refused with 413; 0 (the default) sets no limit. */
     public B maxBodyBytes(long bytes) {
         this.maxBodyBytes = bytes;
+        return self();
+    }
+
+    /** Also pushes the metrics to a StatsD agent at {@code address} (UDP); {@code null} (the default) does not. */
+    public B statsd(InetSocketAddress address) {
+        this.statsd = address;
         return self();
     }
 

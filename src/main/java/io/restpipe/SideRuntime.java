@@ -1,6 +1,7 @@
 package io.restpipe;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.restpipe.gateway.GatewayBackend;
 import io.restpipe.gateway.GatewayRole;
@@ -19,15 +20,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** What a server and a client both run around their pipe: event loops, metrics, handlers, forward, gateway. */
 final class SideRuntime {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final PipeMetrics metrics = new PipeMetrics(registry);
+    private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
+    private final PipeMetrics metrics;
     private final EventLoopGroup pipeLoops;
     private final HttpForwarder forwarder;
     private final HandlerDispatcher dispatcher;
     private final AtomicBoolean closed = new AtomicBoolean();
     private HttpGateway gateway;
 
-    /** @param forward the upstream that events no handler takes are replayed to, or {@code null} */
-    SideRuntime(String side, Handlers handlers, URI forward) {
+    /**
+     * @param forward the upstream that events no handler takes are replayed to, or {@code null}
+     * @param statsd  where metrics are also pushed (StatsD over UDP), or {@code null}
+     */
+    SideRuntime(String side, Handlers handlers, URI forward, InetSocketAddress statsd) {
+        meters.add(registry);
+        if (statsd != null) {
+            meters.add(StatsdPush.registry(statsd));
+        }
+        this.metrics = new PipeMetrics(meters);
         // One thread per core for the pipe, its gateway and the forward's upstream connections together: on a
         // small machine, fewer threads handing bodies to each other beat more threads.
         this.pipeLoops = EventLoops.create("restpipe-" + side, Runtime.getRuntime().availableProcessors());
@@ -79,6 +89,7 @@ final class SideRuntime {
         }
         dispatcher.close();
         pipeLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        registry.close();
+        meters.getRegistries().forEach(io.micrometer.core.instrument.MeterRegistry::close);
+        meters.close();
     }
 }

@@ -34,6 +34,7 @@ final class ClientCommand extends OutputCommand implements Callable<Integer> {
                 .maxBodyBytes(options.maxBodyBytes)
                 .maxCalls(options.maxCalls)
                 .forward(options.forward)
+                .statsd(options.statsd)
                 .build()
                 .start();
         out().println("restpipe client: dialing " + server.getHostString() + ":" + server.getPort()

@@ -41,6 +41,7 @@ final class ServerCommand extends OutputCommand implements Callable<Integer> {
                 .maxBodyBytes(options.maxBodyBytes)
                 .maxCalls(options.maxCalls)
                 .forward(options.forward)
+                .statsd(options.statsd)
                 .build()
                 .start();
         out().println("restpipe server: pipe on " + Addresses.show(server.pipeAddress())

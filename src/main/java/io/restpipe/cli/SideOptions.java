@@ -58,6 +58,10 @@ final class SideOptions {
             description = "calls the gateway has in flight at once, else 503; 0 = no limit (default: ${DEFAULT-VALUE})")
     int maxCalls;
 
+    @Option(names = "--statsd", paramLabel = "HOST:PORT", converter = HostPort.class,
+            description = "also push the metrics to this StatsD agent (UDP)")
+    java.net.InetSocketAddress statsd;
+
     @Option(names = "--debug", description = "verbose logs (also DEBUG=1)")
     boolean debug;
 

@@ -1,0 +1,47 @@
+package io.restpipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.restpipe.pipe.PipeEvent;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** {@code --statsd}: the metrics also go out as StatsD lines over UDP. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class StatsdPushTest {
+    @RegisterExtension
+    final PipeFixture fixture = new PipeFixture();
+
+    @Test
+    void eventCountersArePushedToTheStatsdAgent() throws Exception {
+        try (DatagramSocket agent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            agent.setSoTimeout(1000);
+            RestPipeServer server = fixture.startServer(fixture.serverBuilder()
+                    .statsd(new InetSocketAddress("127.0.0.1", agent.getLocalPort())));
+            RestPipeClient client = fixture.startClient("counted", server.pipeAddress());
+            assertThat(client.call(PipeEvent.of("GET", "time")).get(10, TimeUnit.SECONDS).code()).isZero();
+
+            StringBuilder received = new StringBuilder();
+            byte[] buffer = new byte[65536];
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!received.toString().contains("restpipeEventsReceived") && System.nanoTime() < deadline) {
+                DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+                try {
+                    agent.receive(packet);
+                    received.append(new String(packet.getData(), 0, packet.getLength(), StandardCharsets.UTF_8));
+                } catch (SocketTimeoutException nothingYet) {
+                    // keep listening until the deadline
+                }
+            }
+            assertThat(received.toString()).contains("restpipeEventsReceived").contains(":1|c");
+        }
+    }
+}
