@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Objects;
 
 /** What a server and a client are both configured with; the base of their builders. */
-abstract class SideConfig<B extends SideConfig<B>> {
+public abstract class SideConfig<B extends SideConfig<B>> {
     Identity identity;
     List<X509Certificate> trustedCa;
     InetSocketAddress httpListen;

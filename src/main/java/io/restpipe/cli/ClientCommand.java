@@ -23,18 +23,9 @@ final class ClientCommand extends OutputCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Logging.verbose(options.debug);
-        options.requireTlsFiles();
-        RestPipeClient client = RestPipeClient.builder()
-                .tls(options.cert, options.key, options.ca)
+        RestPipeClient client = options.configure(RestPipeClient.builder(), "client")
                 .server(server)
                 .httpListen(HostPort.forListening(http))
-                .handlers(options.handlers("client"))
-                .settings(options.settings())
-                .maxBodyBytes(options.maxBodyBytes)
-                .maxCalls(options.maxCalls)
-                .forward(options.forward)
-                .statsd(options.statsd)
                 .build()
                 .start();
         out().println("restpipe client: dialing " + server.getHostString() + ":" + server.getPort()

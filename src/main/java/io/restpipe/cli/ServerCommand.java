@@ -27,21 +27,14 @@ final class ServerCommand extends OutputCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Logging.verbose(options.debug);
-        options.requireTlsFiles();
+        RestPipeServer.Builder builder = options.configure(RestPipeServer.builder(), "server");
         if (maxPipes < 0) {
             throw new UsageError("--max-pipes must not be negative");
         }
-        RestPipeServer server = RestPipeServer.builder()
-                .tls(options.cert, options.key, options.ca)
+        RestPipeServer server = builder
                 .pipeListen(HostPort.forListening(pipeListen))
                 .httpListen(HostPort.forListening(http))
-                .handlers(options.handlers("server"))
                 .settings(options.settings().withMaxPipes(maxPipes))
-                .maxBodyBytes(options.maxBodyBytes)
-                .maxCalls(options.maxCalls)
-                .forward(options.forward)
-                .statsd(options.statsd)
                 .build()
                 .start();
         out().println("restpipe server: pipe on " + Addresses.show(server.pipeAddress())

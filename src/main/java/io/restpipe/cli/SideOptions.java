@@ -1,5 +1,6 @@
 package io.restpipe.cli;
 
+import io.restpipe.SideConfig;
 import io.restpipe.handler.BuiltinHandlers;
 import io.restpipe.handler.Handlers;
 import io.restpipe.pipe.PipeSettings;
@@ -86,7 +87,24 @@ final class SideOptions {
         return handlers;
     }
 
-    void requireTlsFiles() {
+    /**
+     * Checks the options and applies those both sides share to {@code builder}: TLS files, handlers (the built-ins
+     * of {@code side} plus {@code --handler} classes), timings, limits, forward and StatsD.
+     */
+    <B extends SideConfig<B>> B configure(B builder, String side) {
+        Logging.verbose(debug);
+        requireTlsFiles();
+        return builder
+                .tls(cert, key, ca)
+                .handlers(handlers(side))
+                .settings(settings())
+                .maxBodyBytes(maxBodyBytes)
+                .maxCalls(maxCalls)
+                .forward(forward)
+                .statsd(statsd);
+    }
+
+    private void requireTlsFiles() {
         List<String> missing = new ArrayList<>();
         if (cert == null) missing.add("--cert");
         if (key == null) missing.add("--key");
