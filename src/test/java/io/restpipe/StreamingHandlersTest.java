@@ -46,7 +46,7 @@ class StreamingHandlersTest {
                 .on("GET", "deadline", call -> {
                     Duration remaining = call.remaining();
                     try {
-                        Thread.sleep(20_000); // the caller gives up long before
+                        new CountDownLatch(1).await(20, TimeUnit.SECONDS); // nothing releases it: the caller gives up first
                     } catch (InterruptedException e) {
                         if (call.isCancelled()) {
                             handlerSawCancel.countDown();
