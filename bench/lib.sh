@@ -128,3 +128,14 @@ start_nginx() {
   start_bg /usr/sbin/nginx -p "$work" -c "$work/nginx.conf"
   wait_port "$NGINX_PORT"
 }
+
+# Two plain TCP relays in a row (socat, 256 KiB buffers, no encryption) in front of 127.0.0.1:TARGET: the same
+# three loopback connections a tunnel uses, with nothing else to do. Sets RELAY_LOCAL.  relay_chain TARGET_PORT
+relay_chain() {
+  local middle; middle=$(free_port)
+  RELAY_LOCAL=$(free_port)
+  start_bg socat -b 262144 "TCP-LISTEN:$middle,bind=127.0.0.1,reuseaddr,fork" "TCP:127.0.0.1:$1"
+  start_bg socat -b 262144 "TCP-LISTEN:$RELAY_LOCAL,bind=127.0.0.1,reuseaddr,fork" "TCP:127.0.0.1:$middle"
+  wait_port "$middle"
+  wait_port "$RELAY_LOCAL"
+}

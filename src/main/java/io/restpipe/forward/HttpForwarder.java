@@ -9,6 +9,7 @@ import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.AbstractChannelPoolMap;
 import io.netty.channel.pool.SimpleChannelPool;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.restpipe.pipe.EventDispatcher;
 import io.restpipe.pipe.IncomingEvent;
 import io.restpipe.pipe.Replier;
@@ -47,6 +48,8 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
         this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         Bootstrap bootstrap = new Bootstrap()
                 .channel(EventLoops.socketChannel())
+                .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .remoteAddress(upstream.getHost(), port);
@@ -56,7 +59,9 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
                 return new SimpleChannelPool(bootstrap.clone(loop), new AbstractChannelPoolHandler() {
                     @Override
                     public void channelCreated(Channel channel) {
-                        channel.pipeline().addLast("http", new HttpClientCodec());
+                        // Body pieces as large as a socket read (Netty's default splits them at 8 KiB).
+                        HttpDecoderConfig decoding = new HttpDecoderConfig().setMaxChunkSize(EventLoops.MAX_READ);
+                        channel.pipeline().addLast("http", new HttpClientCodec(decoding, false, false));
                     }
                 });
             }

@@ -2,8 +2,10 @@ package io.restpipe.gateway;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.restpipe.pipe.EventLoops;
 
 /** Builds a gateway connection's pipeline: the HTTP/1.1 codec, then the gateway. */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
@@ -22,7 +24,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel channel) {
         channel.pipeline()
-                .addLast("http", new HttpServerCodec())
+                // Body pieces as large as a socket read (Netty's default splits them at 8 KiB).
+                .addLast("http", new HttpServerCodec(new HttpDecoderConfig().setMaxChunkSize(EventLoops.MAX_READ)))
                 // Answers "Expect: 100-continue" here, so callers such as curl -T do not stall waiting for it.
                 .addLast("continue", new HttpServerExpectContinueHandler())
                 .addLast("gateway", new GatewayHandler(role, backend, maxBodyBytes, budget));

@@ -44,6 +44,9 @@ public final class HttpGateway implements AutoCloseable {
                 .group(group)
                 .channel(EventLoops.serverSocketChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
+                .childOption(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // The gateway asks for each read itself, to pull request bodies only as the pipe takes them.
                 .childOption(ChannelOption.AUTO_READ, false)

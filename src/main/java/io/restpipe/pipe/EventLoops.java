@@ -1,6 +1,10 @@
 package io.restpipe.pipe;
 
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -21,6 +25,24 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 public final class EventLoops {
     private static final boolean EPOLL = !"nio".equalsIgnoreCase(System.getProperty("restpipe.transport"))
             && Epoll.isAvailable();
+
+    /**
+     * The buffer allocator of every channel: Netty's pooled arenas. Netty 4.2's default adaptive allocator zeroes
+     * each new chunk it takes, which cost about a twentieth of the CPU of a bulk transfer.
+     */
+    public static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
+    /**
+     * The largest single socket read, and so the largest piece of a body the HTTP codecs hand on. Bulk transfers
+     * ran about a tenth faster with 256 KiB than with Netty's 64 KiB (fewer system calls per byte); 1 MiB was no
+     * better.
+     */
+    public static final int MAX_READ = 256 * 1024;
+
+    /** Sizes each socket read by what the last ones brought, up to {@link #MAX_READ}. */
+    public static RecvByteBufAllocator readSizes() {
+        return new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ);
+    }
 
     private EventLoops() {
     }

@@ -60,6 +60,8 @@ public final class PipeClient implements AutoCloseable {
         this.bootstrap = new Bootstrap()
                 .group(group)
                 .channel(EventLoops.socketChannel())
+                .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.heartbeatTimeout().toMillis())

@@ -3,6 +3,7 @@ package io.restpipe.pipe;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -59,6 +60,10 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
         if (limiter != null) {
             pipeline.addLast("limit", limiter);
         }
+        // Many frames flushed within one turn of the event loop (a streamed body read from a fast socket)
+        // leave in one system call.
+        pipeline.addLast("flushes", new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         pipeline.addLast("bytes", byteCounter);
         pipeline.addLast("tls", ssl);
         if (!clientSide) {

@@ -51,6 +51,9 @@ public final class PipeServer implements AutoCloseable {
                 .channel(EventLoops.serverSocketChannel())
                 // Thousands of clients reconnect at once after a restart; a short accept queue drops their SYNs.
                 .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
+                .childOption(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(new PipeInitializer(false, sslContext, null, settings, dispatcher, metrics,
