@@ -37,14 +37,19 @@ public record Identity(PrivateKey key, List<X509Certificate> chain) {
         return identity;
     }
 
-    /** True when the key signs what the certificate's public key verifies. */
-    boolean keyMatchesCertificate() {
-        String algorithm = switch (key.getAlgorithm()) {
+    /** The JCA signature algorithm to sign with {@code key}, or {@code null} for a key type we do not know. */
+    static String signatureAlgorithm(PrivateKey key) {
+        return switch (key.getAlgorithm()) {
             case "EC", "ECDSA" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";
             case "Ed25519", "EdDSA" -> "Ed25519";
             default -> null;
         };
+    }
+
+    /** True when the key signs what the certificate's public key verifies. */
+    boolean keyMatchesCertificate() {
+        String algorithm = signatureAlgorithm(key);
         if (!certificate().getPublicKey().getAlgorithm().equals(key.getAlgorithm())) {
             return false;
         }
