@@ -17,9 +17,6 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -30,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
@@ -108,18 +106,23 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
         allUp.await();
         out().printf("all %d pipes connected in %.1f s%n", clients, seconds(started));
         if (gateway != null) {
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            callAtFixedRate(http, false); // warm-up of the JIT on both sides, not reported
-            callAtFixedRate(http, true);
-            if (burst > 0) {
-                callAllAtOnce(http);
+            try (GatewayCaller http = new GatewayCaller(loops, gateway)) {
+                callAtFixedRate(http, false); // warm-up of the JIT on both sides, not reported
+                callAtFixedRate(http, true);
+                if (burst > 0) {
+                    callAllAtOnce(http);
+                }
             }
         }
         watchReconnects();
         return 0;
     }
 
-    private void callAtFixedRate(HttpClient http, boolean report) throws InterruptedException {
+    /**
+     * Calls random clients at {@code rate} per second. Each latency counts from the moment the call was due, not
+     * from when it was sent, so a caller falling behind shows in the figures instead of hiding them.
+     */
+    private void callAtFixedRate(GatewayCaller http, boolean report) throws InterruptedException {
         int total = (int) (rate * duration.toSeconds());
         long[] latencies = new long[total];
         AtomicInteger done = new AtomicInteger();
@@ -128,23 +131,22 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         AtomicInteger sent = new AtomicInteger();
         long periodNanos = 1_000_000_000L / rate;
+        long firstDue = System.nanoTime();
         ticker.scheduleAtFixedRate(() -> {
             int index = sent.getAndIncrement();
             if (index >= total) {
                 return;
             }
+            long due = firstDue + index * periodNanos;
             String target = name(ThreadLocalRandom.current().nextInt(clients));
-            long start = System.nanoTime();
-            http.sendAsync(HttpRequest.newBuilder(gateway.resolve("/client/" + target + "/time"))
-                            .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((response, error) -> {
-                        latencies[index] = System.nanoTime() - start;
-                        if (error != null || response.statusCode() != 200) {
-                            failed.incrementAndGet();
-                        }
-                        done.incrementAndGet();
-                        finished.countDown();
-                    });
+            http.get("/client/" + target + "/time", Duration.ofSeconds(30)).whenComplete((status, error) -> {
+                latencies[index] = System.nanoTime() - due;
+                if (error != null || status != 200) {
+                    failed.incrementAndGet();
+                }
+                done.incrementAndGet();
+                finished.countDown();
+            });
         }, 0, periodNanos, TimeUnit.NANOSECONDS);
         finished.await(duration.toSeconds() + 60, TimeUnit.SECONDS);
         ticker.shutdownNow();
@@ -159,7 +161,7 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
     }
 
     /** Sends {@code burst} calls at once and counts how each ended: answered, refused (503), other, or hung. */
-    private void callAllAtOnce(HttpClient http) throws InterruptedException {
+    private void callAllAtOnce(GatewayCaller http) throws InterruptedException {
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         AtomicInteger other = new AtomicInteger();
@@ -168,22 +170,20 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
         long started = System.nanoTime();
         for (int i = 0; i < burst; i++) {
             String target = name(ThreadLocalRandom.current().nextInt(clients));
-            http.sendAsync(HttpRequest.newBuilder(gateway.resolve("/client/" + target + "/time"))
-                            .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((response, error) -> {
-                        if (error instanceof java.net.http.HttpTimeoutException) {
-                            hung.incrementAndGet();
-                        } else if (error != null) {
-                            other.incrementAndGet();
-                        } else if (response.statusCode() == 200) {
-                            ok.incrementAndGet();
-                        } else if (response.statusCode() == 503) {
-                            refused.incrementAndGet();
-                        } else {
-                            other.incrementAndGet();
-                        }
-                        finished.countDown();
-                    });
+            http.get("/client/" + target + "/time", Duration.ofSeconds(60)).whenComplete((status, error) -> {
+                if (error instanceof TimeoutException) {
+                    hung.incrementAndGet();
+                } else if (error != null) {
+                    other.incrementAndGet();
+                } else if (status == 200) {
+                    ok.incrementAndGet();
+                } else if (status == 503) {
+                    refused.incrementAndGet();
+                } else {
+                    other.incrementAndGet();
+                }
+                finished.countDown();
+            });
         }
         finished.await(120, TimeUnit.SECONDS);
         out().printf("burst: %d calls at once: %d answered 200, %d refused 503, %d other errors, %d hung (60 s), "

@@ -1,0 +1,112 @@
+package io.restpipe.cli;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.SimpleChannelPool;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.Future;
+import io.restpipe.pipe.EventLoops;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The load tool's HTTP/1.1 client: keep-alive connections to one gateway, opened as needed and reused, on the load
+ * tool's own event loops. (The JDK's HttpClient queued calls behind its own threads on a busy 2-core machine and
+ * measured itself more than the server.)
+ */
+final class GatewayCaller implements AutoCloseable {
+    private final String hostHeader;
+    private final SimpleChannelPool pool;
+
+    GatewayCaller(EventLoopGroup loops, URI gateway) {
+        this.hostHeader = gateway.getHost() + ":" + gateway.getPort();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loops)
+                .channel(EventLoops.socketChannel())
+                .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .remoteAddress(gateway.getHost(), gateway.getPort());
+        this.pool = new SimpleChannelPool(bootstrap, new AbstractChannelPoolHandler() {
+            @Override
+            public void channelCreated(Channel channel) {
+                channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20));
+            }
+        });
+    }
+
+    /**
+     * GETs {@code path}: completes with the response's status, or exceptionally: with a {@link TimeoutException}
+     * when no answer came within {@code timeout}, with another exception when the connection failed.
+     */
+    CompletableFuture<Integer> get(String path, Duration timeout) {
+        CompletableFuture<Integer> result = new CompletableFuture<>();
+        pool.acquire().addListener((Future<Channel> acquired) -> {
+            if (!acquired.isSuccess()) {
+                result.completeExceptionally(acquired.cause());
+                return;
+            }
+            Channel channel = acquired.getNow();
+            ScheduledFuture<?> timer = channel.eventLoop().schedule(() -> {
+                if (result.completeExceptionally(new TimeoutException("no answer within " + timeout))) {
+                    channel.close();
+                }
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            channel.pipeline().addLast("call", new SimpleChannelInboundHandler<FullHttpResponse>() {
+                @Override
+                protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+                    timer.cancel(false);
+                    ctx.pipeline().remove(this);
+                    result.complete(response.status().code());
+                    if (HttpUtil.isKeepAlive(response)) {
+                        pool.release(channel);
+                    } else {
+                        channel.close();
+                    }
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext ctx) {
+                    timer.cancel(false);
+                    result.completeExceptionally(new IOException("the gateway closed the connection"));
+                }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    result.completeExceptionally(cause);
+                    ctx.close();
+                }
+            });
+            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+            request.headers().set(HttpHeaderNames.HOST, hostHeader);
+            channel.writeAndFlush(request).addListener(written -> {
+                if (!written.isSuccess()) {
+                    result.completeExceptionally(written.cause());
+                    channel.close();
+                }
+            });
+        });
+        return result;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}
