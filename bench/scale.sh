@@ -16,8 +16,9 @@ source ./lib.sh
 CLIENTS=${CLIENTS:-10000}
 RATE=${RATE:-1000}
 CALL_SECONDS=${CALL_SECONDS:-10}
-# Concurrent calls in one burst; with 10,000 pipes, 20,000 more sockets would pass this machine's hard limit of
-# 20,000 open files per process, so the default stays below it.
+# Concurrent calls in one burst. Each needs its own connection to the server gateway (HTTP/1.1, one call at a
+# time), so 10,000 pipes + 20,000 calls would be 30,000 sockets in the server process: past this machine's hard
+# limit of 20,000 open files per process, which an unprivileged container cannot raise. The default stays below.
 BURST=${BURST:-8000}
 need curl curl jstat openjdk-17-jdk-headless
 ulimit -n "$(ulimit -Hn)"

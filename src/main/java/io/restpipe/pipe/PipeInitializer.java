@@ -31,6 +31,7 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
     private final ByteCountingHandler byteCounter;
     private final Consumer<PipeSession> onSession;
     private final PipeLimiter limiter;
+    private final HandshakeGate gate;
 
     /**
      * @param serverAddress the host and port the client dialed, whose host the server certificate must name;
@@ -48,6 +49,7 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
         this.byteCounter = new ByteCountingHandler(metrics);
         this.onSession = onSession;
         this.limiter = clientSide ? null : new PipeLimiter(settings.maxPipes());
+        this.gate = clientSide ? null : new HandshakeGate(HandshakeGate.DEFAULT_MAX_IN_PROGRESS);
     }
 
     @Override
@@ -66,6 +68,9 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
                 FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         pipeline.addLast("bytes", byteCounter);
         pipeline.addLast("tls", ssl);
+        if (gate != null) {
+            pipeline.addLast("gate", gate);
+        }
         if (!clientSide) {
             long silentMillis = 2 * settings.heartbeatInterval().toMillis();
             pipeline.addLast("idle", new IdleStateHandler(silentMillis, 0, 0, TimeUnit.MILLISECONDS));
