@@ -36,11 +36,11 @@ start_nginx "$WORK" 'sendfile on; client_body_temp_path '"$WORK"'/tmp;
 # RestPipe: PKI, server and client JVMs.
 make_pki "$JAR" "$WORK/pki" bench
 PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); CLIENT_HTTP=$(free_port)
-start_bg java "-Xmx$HEAP" -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" \
+start_bg java $RESTPIPE_JVM "-Xmx$HEAP" -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" \
   --http "127.0.0.1:$SERVER_HTTP" --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" \
   --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/server.out" 2>&1
 SERVER_PID=$LAST_PID
-start_bg java "-Xmx$HEAP" -jar "$JAR" client --server "localhost:$PIPE_PORT" \
+start_bg java $RESTPIPE_JVM "-Xmx$HEAP" -jar "$JAR" client --server "localhost:$PIPE_PORT" \
   --http "127.0.0.1:$CLIENT_HTTP" --cert "$WORK/pki/bench.crt.pem" --key "$WORK/pki/bench.key.pem" \
   --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/client.out" 2>&1
 CLIENT_PID=$LAST_PID

@@ -1,6 +1,8 @@
 # Shared helpers for the bench scripts: installs, free ports, process bookkeeping. Sourced, not run.
 
 BENCH_PIDS=()
+# The JVM flags ./restpipe adds before JAVA_OPTS; the benches run the jar with java directly, so they add them too.
+RESTPIPE_JVM=$(sed -n 's/^JVM_DEFAULTS="\(.*\)"$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../restpipe")
 
 bench_cleanup() {
   for pid in "${BENCH_PIDS[@]:-}"; do

@@ -33,7 +33,7 @@ make_pki "$JAR" "$WORK/pki" unused
 PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port)
 
 start_server() {
-  start_bg java -Xmx1g -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" --http "127.0.0.1:$SERVER_HTTP" \
+  start_bg java $RESTPIPE_JVM -Xmx1g ${JAVA_OPTS:-} -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" --http "127.0.0.1:$SERVER_HTTP" \
     --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" --ca "$WORK/pki/ca.crt.pem" \
     --max-pipes $((CLIENTS * 2)) >>"$WORK/server.log" 2>&1
   SERVER_PID=$LAST_PID
@@ -61,7 +61,7 @@ heap_kib() { jstat -gc "$1" | awk 'NR == 2 { printf "%.0f", $3 + $4 + $6 + $8 }'
 start_server
 sleep 2
 BASE_RSS=$(rss_kib "$SERVER_PID"); BASE_HEAP=$(heap_kib "$SERVER_PID")
-start_bg java -Xmx2g -jar "$JAR" load --server "localhost:$PIPE_PORT" --pki "$WORK/pki" --clients "$CLIENTS" \
+start_bg java $RESTPIPE_JVM -Xmx2g ${JAVA_OPTS:-} -jar "$JAR" load --server "localhost:$PIPE_PORT" --pki "$WORK/pki" --clients "$CLIENTS" \
   --gateway "http://127.0.0.1:$SERVER_HTTP" --rate "$RATE" --duration "${CALL_SECONDS}s" --burst "$BURST" \
   >"$WORK/load.out" 2>&1
 CONNECTED=$(await_line "all $CLIENTS pipes connected in" 600)
