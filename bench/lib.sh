@@ -26,11 +26,13 @@ need() {
   fi
 }
 
-# A loopback TCP port nothing listens on right now.
+# A loopback TCP port nothing listens on right now, below the kernel's range of ephemeral ports: a port in that
+# range may be the local end of some connection (thousands after scale.sh), which a listener cannot bind.
 free_port() {
-  local port
+  local port low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for _ in $(seq 1 200); do
-    port=$(( (RANDOM % 30000) + 20000 ))
+    port=$(( (RANDOM % (low - 10000)) + 10000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
