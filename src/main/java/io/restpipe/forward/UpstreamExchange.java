@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.restpipe.gateway.HopByHop;
 import io.restpipe.handler.Replies;
 import io.restpipe.pipe.BodyConsumer;
 import io.restpipe.pipe.HeaderField;
@@ -56,8 +57,6 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private static final int INLINE_MAX = 64 * 1024;
     /** The deadline of a call from a peer that gave none (v1). */
     private static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(60);
-    private static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-connection",
-            "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect");
 
     private final HttpForwarder forwarder;
     private final IncomingEvent incoming;
@@ -92,7 +91,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     /** Sends the request on {@code acquired}. */
     void start(Channel acquired) {
         channel = acquired;
-        channel.eventLoop().execute(() -> {
+        runOnChannelLoop(() -> {
             if (done.isDone()) {
                 finished = true;
                 discardRequestBody();
@@ -107,6 +106,15 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
                     TimeUnit.NANOSECONDS);
             sendRequest();
         });
+    }
+
+    /** Runs {@code task} on the upstream connection's loop: at once when already there (the usual case). */
+    private void runOnChannelLoop(Runnable task) {
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            channel.eventLoop().execute(task);
+        }
     }
 
     private void sendRequest() {
@@ -129,7 +137,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         }
         HttpHeaders headers = request.headers();
         for (HeaderField header : event.headers()) {
-            if (!NOT_FORWARDED.contains(header.name().toLowerCase(Locale.ROOT))) {
+            if (!HopByHop.isHopByHop(header.name())) {
                 headers.add(header.name(), header.value());
             }
         }
@@ -193,10 +201,10 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         List<HeaderField> headers = new ArrayList<>();
         String contentType = null;
         for (Map.Entry<String, String> header : response.headers()) {
-            String name = header.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("content-type")) {
+            String name = header.getKey();
+            if (name.equalsIgnoreCase("content-type")) {
                 contentType = header.getValue();
-            } else if (!NOT_FORWARDED.contains(name)) {
+            } else if (!HopByHop.isHopByHop(name)) {
                 headers.add(new HeaderField(header.getKey(), header.getValue()));
             }
         }

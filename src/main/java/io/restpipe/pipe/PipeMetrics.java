@@ -5,6 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The pipe's Micrometer meters, registered once per server or client. Thread-safe. */
@@ -17,6 +20,9 @@ public final class PipeMetrics {
     private final Counter bytesIn;
     private final Counter bytesOut;
     private final Timer heartbeatRtt;
+    private final Timer eventLatency;
+    /** Per-call counters by name, verb and code, looked up here instead of built anew by Micrometer each call. */
+    private final Map<String, Counter> countersByTags = new ConcurrentHashMap<>();
 
     public PipeMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -29,6 +35,8 @@ public final class PipeMetrics {
         bytesOut = Counter.builder("restpipe.pipe.bytes").tag("direction", "out").baseUnit("bytes").register(registry);
         heartbeatRtt = Timer.builder("restpipe.heartbeat.rtt").description("heartbeat round-trip time")
                 .register(registry);
+        eventLatency = Timer.builder("restpipe.event.latency").description("time from sending an event to its reply")
+                .publishPercentileHistogram().register(registry);
     }
 
     /** Meters that go nowhere, for pipes built without a registry (tests, embedding). */
@@ -71,21 +79,21 @@ public final class PipeMetrics {
 
     void eventSent(String verb, int code, long latencyNanos) {
         eventsInFlight.decrementAndGet();
-        Counter.builder("restpipe.events.sent").tag("verb", verb).tag("code", String.valueOf(code))
-                .register(registry).increment();
-        Timer.builder("restpipe.event.latency").description("time from sending an event to its reply")
-                .publishPercentileHistogram()
-                .register(registry).record(latencyNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        counter("restpipe.events.sent", "verb", verb, "code", String.valueOf(code)).increment();
+        eventLatency.record(latencyNanos, TimeUnit.NANOSECONDS);
     }
 
     void eventFailed(String verb, String outcome) {
         eventsInFlight.decrementAndGet();
-        Counter.builder("restpipe.events.failed").tag("verb", verb).tag("outcome", outcome)
-                .register(registry).increment();
+        counter("restpipe.events.failed", "verb", verb, "outcome", outcome).increment();
     }
 
     void eventReceived(String verb, int code) {
-        Counter.builder("restpipe.events.received").tag("verb", verb).tag("code", String.valueOf(code))
-                .register(registry).increment();
+        counter("restpipe.events.received", "verb", verb, "code", String.valueOf(code)).increment();
+    }
+
+    private Counter counter(String name, String tag1, String value1, String tag2, String value2) {
+        return countersByTags.computeIfAbsent(name + '\n' + value1 + '\n' + value2,
+                key -> Counter.builder(name).tag(tag1, value1).tag(tag2, value2).register(registry));
     }
 }
