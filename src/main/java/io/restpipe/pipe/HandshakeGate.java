@@ -53,7 +53,7 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
-    /** Handshakes in progress now; for tests and metrics. */
+    /** Handshakes in progress now (for tests). */
     int inProgress() {
         return inProgress.get();
     }
