@@ -56,9 +56,7 @@ class ForwardTest {
     @Test
     void largeDownloadStreamsFromTheClientsUpstreamIntact() throws Exception {
         Pair pair = startPair(upstream.uri());
-        HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(
-                HttpCalls.uri(pair.server.httpAddress(), "/client/edge/bytes/" + LARGE)).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = downloadLarge(pair);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValueAsLong("Content-Length")).hasValue(LARGE);
         assertThat(response.headers().firstValue("X-Event-Return-Code")).hasValue("0");
@@ -105,9 +103,7 @@ class ForwardTest {
     @Test
     void slowReaderOfOneCallDoesNotSlowASmallCallOnTheSamePipe() throws Exception {
         Pair pair = startPair(upstream.uri());
-        HttpResponse<InputStream> stalled = HTTP.send(HttpRequest.newBuilder(
-                HttpCalls.uri(pair.server.httpAddress(), "/client/edge/bytes/" + LARGE)).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> stalled = downloadLarge(pair);
         try (InputStream body = stalled.body()) {
             byte[] first = body.readNBytes(1024); // ... and then reads nothing more for now
             for (int i = 0; i < 20; i++) {
@@ -185,5 +181,12 @@ class ForwardTest {
     private static int inFlight(RestPipeServer server) throws Exception {
         String clients = HttpCalls.get(server.httpAddress(), "/clients").body();
         return new ObjectMapper().readTree(clients).get(0).get("events_in_flight").asInt();
+    }
+
+    /** Asks the client's upstream, through the server gateway, for {@link #LARGE} bytes, as a stream. */
+    private static HttpResponse<InputStream> downloadLarge(Pair pair) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(
+                HttpCalls.uri(pair.server.httpAddress(), "/client/edge/bytes/" + LARGE)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
     }
 }
