@@ -73,10 +73,13 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
             return null;
         }) {
             @Override
-            protected void done() {
-                if (isCancelled()) {
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                // Marked before FutureTask interrupts the handler, so a handler woken by the interrupt already
+                // sees isCancelled() (marking it in done() came after the interrupt: a race).
+                if (!isDone()) {
                     call.markCancelled();
                 }
+                return super.cancel(mayInterruptIfRunning);
             }
         };
         return submit(task, replier);

@@ -4,13 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.restpipe.pipe.HeaderField;
+import io.restpipe.pipe.IncomingEvent;
+import io.restpipe.pipe.OutboundBody;
 import io.restpipe.pipe.PeerInfo;
 import io.restpipe.pipe.PipeEvent;
 import io.restpipe.pipe.PipeReply;
+import io.restpipe.pipe.Replier;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Handler look-up, annotation binding and the encoding of results, without a pipe. */
@@ -109,5 +118,43 @@ class HandlersTest {
                 .hasMessageContaining("has no public method annotated with @On");
         assertThatThrownBy(() -> handlers.load(SampleHandlers.NoDefaultConstructor.class.getName()))
                 .hasMessageContaining("has no public no-argument constructor");
+    }
+
+    @Test
+    void aCancelledHandlerSeesItsCancellationWhenItsInterruptWakesIt() throws Exception {
+        // The interrupt and the cancelled flag are set by different steps of a cancel; a handler woken by the
+        // interrupt must already see the flag. Several rounds, since an ordering bug shows only some of the time.
+        BlockingQueue<Boolean> seen = new LinkedBlockingQueue<>();
+        AtomicReference<CountDownLatch> running = new AtomicReference<>();
+        Handlers handlers = new Handlers().on("GET", "block", call -> {
+            running.get().countDown();
+            try {
+                new CountDownLatch(1).await(30, TimeUnit.SECONDS); // nothing releases it: the cancel interrupts it
+            } catch (InterruptedException e) {
+                seen.add(call.isCancelled());
+            }
+            return null;
+        });
+        try (HandlerDispatcher blocking = new HandlerDispatcher(handlers)) {
+            Replier ignored = new Replier() {
+                @Override
+                public void reply(PipeReply reply) {
+                }
+
+                @Override
+                public OutboundBody replyStreamed(PipeReply reply, long contentLength) {
+                    throw new UnsupportedOperationException();
+                }
+            };
+            for (int round = 0; round < 20; round++) {
+                CountDownLatch handlerRunning = new CountDownLatch(1);
+                running.set(handlerRunning);
+                Future<?> future = blocking.dispatch(
+                        new IncomingEvent(PEER, PipeEvent.of("GET", "block"), null, null), ignored);
+                assertThat(handlerRunning.await(10, TimeUnit.SECONDS)).isTrue();
+                future.cancel(true);
+                assertThat(seen.poll(10, TimeUnit.SECONDS)).as("round %d", round).isTrue();
+            }
+        }
     }
 }
