@@ -19,8 +19,12 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -29,6 +33,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,6 +74,8 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
     int burst;
 
     private final AtomicInteger connected = new AtomicInteger();
+    /** Why attempts to connect failed, by reason, since the last report. */
+    private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -93,6 +100,11 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
             @Override
             public void disconnected(PeerInfo peer, String reason) {
                 connected.decrementAndGet();
+            }
+
+            @Override
+            public void connectFailed(int attempt, Instant failingSince, Throwable cause) {
+                failures.computeIfAbsent(reason(cause), key -> new LongAdder()).increment();
             }
         };
         // TLS contexts first (the slow part of setting up a client), so the clock below times the server.
@@ -201,10 +213,30 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
                 out().printf("pipes dropped: %d of %d connected%n", now, clients);
             } else if (now >= clients && downSince >= 0) {
                 out().printf("all %d pipes connected again after %.1f s%n", clients, seconds(downSince));
+                reportFailures();
                 downSince = -1;
             }
             TimeUnit.MILLISECONDS.sleep(50); // a coarse watch over a counter; nothing else to wait on
         }
+    }
+
+    /** Prints how many attempts failed and why, most frequent reason first, and starts counting afresh. */
+    private void reportFailures() {
+        Map<String, Long> counts = new TreeMap<>();
+        failures.forEach((reason, count) -> counts.put(reason, count.sumThenReset()));
+        counts.entrySet().stream().filter(entry -> entry.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(entry -> out().printf("  %d failed attempts: %s%n", entry.getValue(), entry.getKey()));
+    }
+
+    /** The innermost message of a failure, without the addresses and numbers that make every one unique. */
+    private static String reason(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? "" : ": " + root.getMessage();
+        return (root.getClass().getSimpleName() + message).replaceAll("[0-9./:]+:[0-9]+", "ADDRESS");
     }
 
     private InetAddress sourceAddress(int index) {

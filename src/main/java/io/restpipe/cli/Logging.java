@@ -9,9 +9,12 @@ final class Logging {
     private Logging() {
     }
 
-    /** Only warnings and errors, for tools whose thousands of pipes would flood the log. */
+    /**
+     * Only errors, for the load tool: its thousands of pipes would flood the log with a warning per failed
+     * reconnect (it counts those and prints a summary instead).
+     */
     static void quiet() {
-        ((Logger) LoggerFactory.getLogger("io.restpipe")).setLevel(Level.WARN);
+        ((Logger) LoggerFactory.getLogger("io.restpipe")).setLevel(Level.ERROR);
     }
 
     static void verbose(boolean debug) {

@@ -149,8 +149,10 @@ public final class PipeClient implements AutoCloseable {
         failedAttempts = 0;
         failingSince = null;
         current = session;
-        metrics.pipeUp();
-        log.info("connected to server at {} (certificate CN={})", session.peer().address(), session.peer().name());
+        boolean resumed = session.resumedTls();
+        metrics.pipeUp(resumed);
+        log.info("connected to server at {} (certificate CN={}{})", session.peer().address(), session.peer().name(),
+                resumed ? ", TLS session resumed" : "");
         listener.connected(session.peer());
         listener.peerStarted(session.peer());
         CompletableFuture<PipeSession> waiting = nextSession;

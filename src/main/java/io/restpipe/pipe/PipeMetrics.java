@@ -16,6 +16,7 @@ public final class PipeMetrics {
     private final AtomicInteger pipesConnected = new AtomicInteger();
     private final AtomicInteger eventsInFlight = new AtomicInteger();
     private final Counter connects;
+    private final Counter resumedConnects;
     private final Counter connectFailures;
     private final Counter bytesIn;
     private final Counter bytesOut;
@@ -29,6 +30,9 @@ public final class PipeMetrics {
         registry.gauge("restpipe.pipes.connected", pipesConnected);
         registry.gauge("restpipe.events.in.flight", eventsInFlight);
         connects = Counter.builder("restpipe.connects").description("pipes established").register(registry);
+        resumedConnects = Counter.builder("restpipe.connects.resumed")
+                .description("pipes established by resuming an earlier TLS session (no certificate exchange)")
+                .register(registry);
         connectFailures = Counter.builder("restpipe.connect.failures")
                 .description("failed attempts to establish a pipe").register(registry);
         bytesIn = Counter.builder("restpipe.pipe.bytes").tag("direction", "in").baseUnit("bytes").register(registry);
@@ -48,8 +52,11 @@ public final class PipeMetrics {
         return registry;
     }
 
-    void pipeUp() {
+    void pipeUp(boolean resumed) {
         connects.increment();
+        if (resumed) {
+            resumedConnects.increment();
+        }
         pipesConnected.incrementAndGet();
     }
 

@@ -105,11 +105,12 @@ public final class PipeServer implements AutoCloseable {
     private void sessionStarted(PipeSession session) {
         PeerInfo peer = session.peer();
         PipeSession replaced = registry.add(session);
-        metrics.pipeUp();
+        boolean resumed = session.resumedTls();
+        metrics.pipeUp(resumed);
         if (replaced != null) {
             replaced.close("replaced by a newer pipe from " + peer.address());
         }
-        log.info("client {} connected from {}", peer.name(), peer.address());
+        log.info("client {} connected from {}{}", peer.name(), peer.address(), resumed ? " (TLS session resumed)" : "");
         listener.clientAdded(peer, registry.size());
         listener.peerStarted(peer);
         session.closeFuture().thenAccept(reason -> {

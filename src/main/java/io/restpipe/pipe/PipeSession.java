@@ -5,9 +5,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.restpipe.tls.PipeTrustManager;
 import io.restpipe.wire.BodyChunkFrame;
 import io.restpipe.wire.Frame;
 import io.restpipe.wire.FrameException;
@@ -96,6 +98,12 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
 
     public PeerInfo peer() {
         return peer;
+    }
+
+    /** True when this pipe's TLS session was resumed from a ticket rather than authenticated by certificates. */
+    public boolean resumedTls() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        return ssl != null && Boolean.TRUE.equals(ssl.engine().getSession().getValue(PipeTrustManager.RESUMED));
     }
 
     public Instant connectedSince() {

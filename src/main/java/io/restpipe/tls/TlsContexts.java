@@ -12,6 +12,8 @@ import javax.net.ssl.SSLException;
 /** Builds the TLS contexts of the pipe: mutual authentication against one CA, TLS 1.3 with 1.2 accepted. */
 public final class TlsContexts {
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /** How long a session can be resumed: TLS 1.3's longest ticket lifetime, a week. */
+    private static final long SESSION_LIFETIME_SECONDS = 7 * 24 * 3600;
 
     private TlsContexts() {
     }
@@ -28,12 +30,15 @@ public final class TlsContexts {
     /** The server's context: it presents {@code identity} and requires a client certificate chaining to {@code ca}. */
     public static SslContext server(Identity identity, List<X509Certificate> ca) {
         try {
-            return SslContextBuilder.forServer(identity.key(), identity.chain())
+            SslContext context = SslContextBuilder.forServer(identity.key(), identity.chain())
                     .sslProvider(provider())
-                    .trustManager(ca)
+                    .trustManager(PipeTrustManager.of(ca))
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(PROTOCOLS)
+                    .sessionTimeout(SESSION_LIFETIME_SECONDS)
                     .build();
+            SessionTickets.install(context, identity, ca);
+            return context;
         } catch (SSLException | IllegalArgumentException e) {
             throw new TlsConfigException("cannot build the server TLS context: " + e.getMessage(), e);
         }
@@ -48,9 +53,10 @@ public final class TlsContexts {
             return SslContextBuilder.forClient()
                     .sslProvider(provider())
                     .keyManager(identity.key(), identity.chain())
-                    .trustManager(ca)
+                    .trustManager(PipeTrustManager.of(ca))
                     .endpointIdentificationAlgorithm("HTTPS")
                     .protocols(PROTOCOLS)
+                    .sessionTimeout(SESSION_LIFETIME_SECONDS)
                     .build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new TlsConfigException("cannot build the client TLS context: " + e.getMessage(), e);
