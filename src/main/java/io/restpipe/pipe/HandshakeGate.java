@@ -6,25 +6,33 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.AttributeKey;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Keeps at most a fixed number of TLS handshakes in progress on the server: at that number it stops accepting, so
- * new connections wait in the kernel's accept queue until handshakes finish. When thousands of clients reconnect
- * at once (after a server restart), they then get through at the rate the CPU allows, each handshake quick;
- * without the gate all of them progress together, slowly, and many pass their handshake timeout, which wastes
- * the work done on them and sends them into backoff. Thread-safe.
+ * Keeps at most a fixed number of TLS handshakes in progress on the server; the connections past it wait, first
+ * come first served, without being read from. When thousands of clients reconnect at once (after a server
+ * restart), each handshake is then quick and they get through at the rate the CPU allows; without the gate all of
+ * them progress together, slowly, and many pass their handshake timeout, which wastes the work done on them.
+ * <p>
+ * They wait here rather than in the kernel's accept queue: a full accept queue drops packets, and a client caught
+ * in that waits out seconds of TCP retransmissions, often past its own timeout, while one waiting here is served
+ * as soon as its turn comes. A waiting connection costs no TLS work; if its client gives up first, it leaves the
+ * queue. Thread-safe.
  */
 @ChannelHandler.Sharable
 final class HandshakeGate extends ChannelInboundHandlerAdapter {
     /** Enough to keep 2 cores busy on loopback and ~1,000 handshakes/s in flight over 250 ms round trips. */
     static final int DEFAULT_MAX_IN_PROGRESS = 256;
 
-    /** Set on a channel whose handshake the gate counted (one refused before TLS never reaches the gate). */
+    /** Set on a channel whose handshake the gate counts as in progress. */
     private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf(HandshakeGate.class, "counted");
 
     private final int maxInProgress;
     private final AtomicInteger inProgress = new AtomicInteger();
+    private final Queue<Channel> waiting = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger waitingCount = new AtomicInteger();
 
     HandshakeGate(int maxInProgress) {
         this.maxInProgress = maxInProgress;
@@ -32,9 +40,14 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.channel().attr(COUNTED).set(Boolean.TRUE);
-        if (inProgress.incrementAndGet() >= maxInProgress) {
-            updateAccepting(ctx.channel().parent());
+        Channel channel = ctx.channel();
+        if (tryStart()) {
+            channel.attr(COUNTED).set(Boolean.TRUE);
+        } else {
+            channel.config().setAutoRead(false); // before the pipeline's first read: TLS sees nothing yet
+            waitingCount.incrementAndGet();
+            waiting.add(channel);
+            admitWaiting(); // a handshake may have ended since tryStart()
         }
         ctx.fireChannelActive();
     }
@@ -49,7 +62,7 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        finished(ctx); // closed before its handshake ended
+        finished(ctx); // closed before its handshake ended, perhaps while waiting
         ctx.fireChannelInactive();
     }
 
@@ -58,35 +71,59 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         return inProgress.get();
     }
 
-    /** Counts the channel's handshake as over, once: the gate leaves the channel's pipeline. */
+    /** Connections waiting for their handshake to start (for tests). */
+    int waiting() {
+        return waitingCount.get();
+    }
+
+    /** Ends the channel's part in the gate, once: the gate leaves its pipeline. */
     private void finished(ChannelHandlerContext ctx) {
         if (ctx.isRemoved()) {
             return;
         }
         ctx.pipeline().remove(this);
-        if (ctx.channel().attr(COUNTED).getAndSet(null) == null) {
-            return;
+        Channel channel = ctx.channel();
+        if (channel.attr(COUNTED).getAndSet(null) != null) {
+            inProgress.decrementAndGet();
+        } else if (waiting.remove(channel)) {
+            waitingCount.decrementAndGet();
         }
-        inProgress.decrementAndGet();
-        Channel listening = ctx.channel().parent();
-        if (listening != null && !listening.config().isAutoRead()) {
-            updateAccepting(listening);
+        admitWaiting();
+    }
+
+    /** Starts the handshakes of waiting connections, oldest first, while under the maximum. */
+    private void admitWaiting() {
+        while (!waiting.isEmpty() && tryStart()) {
+            Channel next = waiting.poll();
+            if (next == null) {
+                inProgress.decrementAndGet();
+                return;
+            }
+            waitingCount.decrementAndGet();
+            next.eventLoop().execute(() -> start(next));
         }
     }
 
-    /** Accepts while under the maximum; decided on the listening channel's loop, from the count at that moment. */
-    private void updateAccepting(Channel listening) {
-        if (listening == null) {
+    /** On the channel's loop, so that it cannot close halfway: counts it and lets TLS read, or gives back its turn. */
+    private void start(Channel channel) {
+        if (channel.pipeline().context(this) == null) { // closed while it waited
+            inProgress.decrementAndGet();
+            admitWaiting();
             return;
         }
-        listening.eventLoop().execute(() -> {
-            boolean accept = inProgress.get() < maxInProgress;
-            if (listening.config().isAutoRead() != accept) {
-                listening.config().setAutoRead(accept);
-                if (accept) {
-                    listening.read();
-                }
+        channel.attr(COUNTED).set(Boolean.TRUE);
+        channel.config().setAutoRead(true); // reads, and the handshake starts
+    }
+
+    private boolean tryStart() {
+        while (true) {
+            int now = inProgress.get();
+            if (now >= maxInProgress) {
+                return false;
             }
-        });
+            if (inProgress.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
     }
 }

@@ -32,6 +32,11 @@ public final class PipeServer implements AutoCloseable {
     private final PipeListener listener;
     private final PipeMetrics metrics;
     private final EventLoopGroup group;
+    /**
+     * Its own loop for accepting: on a pipe loop busy with handshakes, accepting waits its turn and the kernel's
+     * accept queue overflows in a reconnect storm (its clients then wait out TCP retransmissions).
+     */
+    private final EventLoopGroup acceptor = EventLoops.create("restpipe-accept", 1);
     private final ExecutorService resolver;
     private final ClientRegistry registry;
     private final ServerBootstrap bootstrap;
@@ -47,13 +52,11 @@ public final class PipeServer implements AutoCloseable {
         this.resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("restpipe-resolver", true));
         this.registry = new ClientRegistry(group, resolver);
         this.bootstrap = new ServerBootstrap()
-                .group(group)
+                .group(acceptor, group)
                 .channel(EventLoops.serverSocketChannel())
-                // Thousands of clients reconnect at once after a restart. The handshake gate leaves them waiting
-                // here; a queue much longer than a few seconds of handshakes would outlast their handshake timeout,
-                // so past it their SYNs are dropped and they retry instead (1,024 gave under a third of the timeouts of
-                // 4,096 with 6,000 clients).
-                .option(ChannelOption.SO_BACKLOG, 1024)
+                // Thousands of clients reconnect at once after a restart: the kernel holds them only until accepted,
+                // which is at once; the handshake gate holds them from there (see HandshakeGate).
+                .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
                 .childOption(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
@@ -144,5 +147,6 @@ public final class PipeServer implements AutoCloseable {
         registry.sessions().forEach(session -> session.closeFuture().orTimeout(2, TimeUnit.SECONDS)
                 .exceptionally(e -> null).join());
         resolver.shutdownNow();
+        acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

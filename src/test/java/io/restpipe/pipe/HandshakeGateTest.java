@@ -16,8 +16,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Test;
  * receives a byte: 'S' for success, 'F' for failure.
  */
 class HandshakeGateTest {
-    private final AtomicInteger accepted = new AtomicInteger();
+    /** The client ports of connections whose handshake succeeded, in order. */
+    private final List<Integer> completed = new CopyOnWriteArrayList<>();
     private HandshakeGate gate;
     private EventLoopGroup loops;
     private Channel listening;
@@ -42,7 +44,6 @@ class HandshakeGateTest {
                     @Override
                     protected void initChannel(Channel channel) {
                         channel.pipeline().addLast(new FakeHandshake(), gate);
-                        accepted.incrementAndGet();
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
@@ -55,24 +56,34 @@ class HandshakeGateTest {
     }
 
     @Test
-    void stopsAcceptingAtItsMaximumAndResumesWhenAHandshakeEnds() throws Exception {
-        // One at a time: within one batch of accepts the gate may overshoot by the connections already taken.
-        try (Socket first = connect(1); Socket second = connect(2)) {
-            await().atMost(Duration.ofSeconds(5)).until(() -> !listening.config().isAutoRead());
-            try (Socket third = connect()) {
-                // The third connection is open (the kernel accepted it) but waits in the accept queue.
-                await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> accepted.get() == 2);
+    void holdsConnectionsPastItsMaximumUnreadAndStartsThemOldestFirst() throws Exception {
+        try (Socket first = connect(1); Socket second = connect(2); Socket third = connectWaiting(1);
+             Socket fourth = connectWaiting(2)) {
+            // Both waiting ones have sent their "handshake", but nobody reads it yet.
+            send(fourth, 'S');
+            send(third, 'S');
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> gate.inProgress() == 2 && gate.waiting() == 2);
 
-                send(first, 'S');
-                await().atMost(Duration.ofSeconds(5)).until(() -> accepted.get() == 3);
-                await().atMost(Duration.ofSeconds(5)).until(() -> gate.inProgress() == 2);
-
-                send(second, 'F');
-                await().atMost(Duration.ofSeconds(5)).until(() -> gate.inProgress() == 1
-                        && listening.config().isAutoRead());
-            } // the third closes before its handshake ended: counted as over too
-            await().atMost(Duration.ofSeconds(5)).until(() -> gate.inProgress() == 0);
+            send(first, 'S');
+            // The third is let in and read: its handshake ends at once, which lets the fourth in, which ends too.
+            await().atMost(Duration.ofSeconds(5)).until(() -> gate.inProgress() == 1 && gate.waiting() == 0);
+            assertThat(completed).containsExactly(first.getLocalPort(), third.getLocalPort(), fourth.getLocalPort());
         }
+        await().atMost(Duration.ofSeconds(5)).until(() -> gate.inProgress() == 0);
+    }
+
+    @Test
+    void aWaitingConnectionThatClosesGivesUpItsPlace() throws Exception {
+        try (Socket first = connect(1); Socket second = connect(2)) {
+            Socket third = connectWaiting(1);
+            third.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> gate.waiting() == 0);
+
+            send(first, 'S');
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> gate.inProgress() == 1);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> gate.inProgress() == 0);
     }
 
     @Test
@@ -92,6 +103,13 @@ class HandshakeGateTest {
         return socket;
     }
 
+    /** Connects and waits until {@code waiting} connections wait at the gate. */
+    private Socket connectWaiting(int waiting) throws Exception {
+        Socket socket = connect();
+        await().atMost(Duration.ofSeconds(5)).until(() -> gate.waiting() == waiting);
+        return socket;
+    }
+
     private Socket connect() throws Exception {
         Socket socket = new Socket();
         socket.connect(listening.localAddress());
@@ -105,12 +123,15 @@ class HandshakeGateTest {
     }
 
     /** Fires the handshake-completion event TLS would, on the first byte received. */
-    private static final class FakeHandshake extends ChannelInboundHandlerAdapter {
+    private final class FakeHandshake extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf data = (ByteBuf) msg;
             char what = (char) data.getByte(data.readerIndex());
             ReferenceCountUtil.release(msg);
+            if (what == 'S') {
+                completed.add(((InetSocketAddress) ctx.channel().remoteAddress()).getPort());
+            }
             ctx.fireUserEventTriggered(what == 'S' ? SslHandshakeCompletionEvent.SUCCESS
                     : new SslHandshakeCompletionEvent(new SSLHandshakeException("refused")));
         }
