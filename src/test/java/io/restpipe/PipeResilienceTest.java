@@ -96,6 +96,20 @@ class PipeResilienceTest {
     }
 
     @Test
+    void aClientRefusedForSecondsIsBackWithinMomentsOfTheServerStarting() throws Exception {
+        int pipePort = FreePorts.unused();
+        RecordingListener events = new RecordingListener();
+        RestPipeClient client = fixture.startClient(fixture.clientBuilder("restarting",
+                new InetSocketAddress("127.0.0.1", pipePort)).listener(events));
+        // After 6 failures the usual backoff would wait 3.2 to 6.4 s; refusals early in an outage wait at most 2 s.
+        await().atMost(Duration.ofSeconds(15)).until(() -> events.failures.get() >= 6);
+
+        fixture.startServer(fixture.serverBuilder().pipeListen(new InetSocketAddress("127.0.0.1", pipePort)));
+
+        await().atMost(Duration.ofMillis(2_900)).until(client::isConnected);
+    }
+
+    @Test
     void newestPipeForANameWinsAndTheOldOneIsClosed() throws Exception {
         RecordingListener serverEvents = new RecordingListener();
         RestPipeServer server = fixture.startServer(fixture.serverBuilder().listener(serverEvents));

@@ -20,6 +20,15 @@ final class Backoff {
 
     /** The delay before the next attempt, which counts as one more failure. */
     Duration next() {
+        return next(capMillis);
+    }
+
+    /** Like {@link #next()}, never above {@code cap} however many attempts failed. */
+    Duration next(Duration cap) {
+        return next(Math.min(capMillis, cap.toMillis()));
+    }
+
+    private Duration next(long capMillis) {
         long ceiling = Math.min(capMillis, firstMillis << Math.min(failures, 20));
         failures++;
         long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);

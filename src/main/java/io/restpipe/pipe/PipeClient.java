@@ -4,9 +4,11 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.AttributeKey;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,6 +42,13 @@ public final class PipeClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
     private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30));
+    /**
+     * A refused connection means the server's host is up and nothing listens yet: typically a server restarting.
+     * Such attempts cost both sides next to nothing, so for the first minute of an outage they come at most this
+     * far apart, and the pipes are back within moments of the server.
+     */
+    private static final Duration REFUSED_RETRY_CAP = Duration.ofSeconds(2);
+    private static final Duration REFUSED_RETRY_WINDOW = Duration.ofMinutes(1);
     private volatile PipeSession current;
     private volatile CompletableFuture<PipeSession> nextSession = new CompletableFuture<>();
     private volatile boolean closing;
@@ -170,7 +179,7 @@ public final class PipeClient implements AutoCloseable {
         if (Duration.between(session.connectedSince(), Instant.now()).compareTo(STABLE_AFTER) >= 0) {
             backoff.reset();
         }
-        scheduleReconnect();
+        scheduleReconnect(backoff.next());
     }
 
     private void attemptFailed(Throwable cause) {
@@ -188,12 +197,18 @@ public final class PipeClient implements AutoCloseable {
                     serverAddress.getPort(), failedAttempts, failingSince, reason);
         }
         listener.connectFailed(failedAttempts, failingSince, cause);
-        scheduleReconnect();
+        boolean restarting = isRefused(cause)
+                && Duration.between(failingSince, Instant.now()).compareTo(REFUSED_RETRY_WINDOW) < 0;
+        scheduleReconnect(restarting ? backoff.next(REFUSED_RETRY_CAP) : backoff.next());
     }
 
-    private void scheduleReconnect() {
+    private static boolean isRefused(Throwable cause) {
+        return cause instanceof ConnectException && !(cause instanceof ConnectTimeoutException)
+                && cause.getMessage() != null && cause.getMessage().contains("refused");
+    }
+
+    private void scheduleReconnect(Duration delay) {
         if (!closing) {
-            Duration delay = backoff.next();
             group.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
