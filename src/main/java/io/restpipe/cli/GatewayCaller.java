@@ -2,7 +2,9 @@ package io.restpipe.cli;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -21,6 +23,9 @@ import io.restpipe.pipe.EventLoops;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,11 +38,12 @@ import java.util.concurrent.TimeoutException;
  */
 final class GatewayCaller implements AutoCloseable {
     private final String hostHeader;
+    private final Bootstrap bootstrap;
     private final SimpleChannelPool pool;
 
     GatewayCaller(EventLoopGroup loops, URI gateway) {
         this.hostHeader = gateway.getHost() + ":" + gateway.getPort();
-        Bootstrap bootstrap = new Bootstrap()
+        this.bootstrap = new Bootstrap()
                 .group(loops)
                 .channel(EventLoops.socketChannel())
                 .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
@@ -93,9 +99,7 @@ final class GatewayCaller implements AutoCloseable {
                     ctx.close();
                 }
             });
-            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
-            request.headers().set(HttpHeaderNames.HOST, hostHeader);
-            channel.writeAndFlush(request).addListener(written -> {
+            channel.writeAndFlush(request(path)).addListener(written -> {
                 if (!written.isSuccess()) {
                     result.completeExceptionally(written.cause());
                     channel.close();
@@ -103,6 +107,66 @@ final class GatewayCaller implements AutoCloseable {
             });
         });
         return result;
+    }
+
+    /**
+     * GETs every path on one new connection, all written at once (HTTP/1.1 pipelining: the gateway answers them in
+     * turn). Each result is as for {@link #get}; {@code timeout} counts for all of them together.
+     */
+    List<CompletableFuture<Integer>> getPipelined(List<String> paths, Duration timeout) {
+        List<CompletableFuture<Integer>> results = paths.stream().map(path -> new CompletableFuture<Integer>())
+                .toList();
+        Queue<CompletableFuture<Integer>> awaiting = new ArrayDeque<>(results);
+        bootstrap.clone().handler(new ChannelInboundHandlerAdapter()).connect().addListener((ChannelFuture connected) -> {
+            if (!connected.isSuccess()) {
+                results.forEach(result -> result.completeExceptionally(connected.cause()));
+                return;
+            }
+            Channel channel = connected.channel();
+            ScheduledFuture<?> timer = channel.eventLoop().schedule(() -> {
+                awaiting.forEach(result -> result.completeExceptionally(
+                        new TimeoutException("no answer within " + timeout)));
+                channel.close();
+            }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20),
+                    new SimpleChannelInboundHandler<FullHttpResponse>() {
+                        @Override
+                        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+                            CompletableFuture<Integer> next = awaiting.poll();
+                            if (next != null) {
+                                next.complete(response.status().code());
+                            }
+                            if (awaiting.isEmpty()) {
+                                timer.cancel(false);
+                                ctx.close();
+                            }
+                        }
+
+                        @Override
+                        public void channelInactive(ChannelHandlerContext ctx) {
+                            timer.cancel(false);
+                            awaiting.forEach(result -> result.completeExceptionally(
+                                    new IOException("the gateway closed the connection")));
+                        }
+
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            awaiting.forEach(result -> result.completeExceptionally(cause));
+                            ctx.close();
+                        }
+                    });
+            for (String path : paths) {
+                channel.write(request(path));
+            }
+            channel.flush();
+        });
+        return results;
+    }
+
+    private DefaultFullHttpRequest request(String path) {
+        DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
+        request.headers().set(HttpHeaderNames.HOST, hostHeader);
+        return request;
     }
 
     @Override

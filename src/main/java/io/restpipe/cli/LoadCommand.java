@@ -20,12 +20,14 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -72,6 +74,14 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
     @Option(names = "--burst", defaultValue = "0",
             description = "after the timed calls, this many calls at once through the gateway (default: none)")
     int burst;
+
+    @Option(names = "--pipelined-burst", defaultValue = "0",
+            description = "after the burst, this many calls at once, --pipeline-depth on each connection (default: none)")
+    int pipelinedBurst;
+
+    @Option(names = "--pipeline-depth", defaultValue = "3",
+            description = "calls written at once on each connection of the pipelined burst (default: ${DEFAULT-VALUE})")
+    int pipelineDepth;
 
     private final AtomicInteger connected = new AtomicInteger();
     /** Why attempts to connect failed, by reason, since the last report. */
@@ -122,7 +132,10 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
                 callAtFixedRate(http, false); // warm-up of the JIT on both sides, not reported
                 callAtFixedRate(http, true);
                 if (burst > 0) {
-                    callAllAtOnce(http);
+                    callAllAtOnce(http, burst, 1);
+                }
+                if (pipelinedBurst > 0) {
+                    callAllAtOnce(http, pipelinedBurst, pipelineDepth);
                 }
             }
         }
@@ -172,35 +185,43 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
                 sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
     }
 
-    /** Sends {@code burst} calls at once and counts how each ended: answered, refused (503), other, or hung. */
-    private void callAllAtOnce(GatewayCaller http) throws InterruptedException {
+    /**
+     * Sends {@code count} calls at once, {@code depth} on each connection (pipelined when more than one), and counts
+     * how each ended: answered, refused (503), other, or hung.
+     */
+    private void callAllAtOnce(GatewayCaller http, int count, int depth) throws InterruptedException {
+        Duration hangsAfter = Duration.ofSeconds(60);
+        List<CompletableFuture<Integer>> calls = new ArrayList<>(count);
+        long started = System.nanoTime();
+        for (int sent = 0; sent < count; sent += depth) {
+            List<String> paths = IntStream.range(0, Math.min(depth, count - sent))
+                    .mapToObj(i -> "/client/" + name(ThreadLocalRandom.current().nextInt(clients)) + "/time").toList();
+            calls.addAll(depth == 1 ? List.of(http.get(paths.get(0), hangsAfter))
+                    : http.getPipelined(paths, hangsAfter));
+        }
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger refused = new AtomicInteger();
         AtomicInteger other = new AtomicInteger();
         AtomicInteger hung = new AtomicInteger();
-        CountDownLatch finished = new CountDownLatch(burst);
-        long started = System.nanoTime();
-        for (int i = 0; i < burst; i++) {
-            String target = name(ThreadLocalRandom.current().nextInt(clients));
-            http.get("/client/" + target + "/time", Duration.ofSeconds(60)).whenComplete((status, error) -> {
-                if (error instanceof TimeoutException) {
-                    hung.incrementAndGet();
-                } else if (error != null) {
-                    other.incrementAndGet();
-                } else if (status == 200) {
-                    ok.incrementAndGet();
-                } else if (status == 503) {
-                    refused.incrementAndGet();
-                } else {
-                    other.incrementAndGet();
-                }
-                finished.countDown();
-            });
-        }
+        CountDownLatch finished = new CountDownLatch(count);
+        calls.forEach(call -> call.whenComplete((status, error) -> {
+            if (error instanceof TimeoutException) {
+                hung.incrementAndGet();
+            } else if (error != null) {
+                other.incrementAndGet();
+            } else if (status == 200) {
+                ok.incrementAndGet();
+            } else if (status == 503) {
+                refused.incrementAndGet();
+            } else {
+                other.incrementAndGet();
+            }
+            finished.countDown();
+        }));
         finished.await(120, TimeUnit.SECONDS);
-        out().printf("burst: %d calls at once: %d answered 200, %d refused 503, %d other errors, %d hung (60 s), "
-                + "%d never finished, in %.1f s%n", burst, ok.get(), refused.get(), other.get(), hung.get(),
-                finished.getCount(), seconds(started));
+        out().printf("burst: %d calls at once, %d per connection: %d answered 200, %d refused 503, %d other errors, "
+                + "%d hung (60 s), %d never finished, in %.1f s%n", count, depth, ok.get(), refused.get(),
+                other.get(), hung.get(), finished.getCount(), seconds(started));
     }
 
     /** Reports, forever, each time all pipes are connected again after some went down. */
