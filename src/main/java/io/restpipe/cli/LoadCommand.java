@@ -131,10 +131,15 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
             try (GatewayCaller http = new GatewayCaller(loops, gateway)) {
                 callAtFixedRate(http, false); // warm-up of the JIT on both sides, not reported
                 callAtFixedRate(http, true);
-                if (burst > 0) {
+            }
+            // Each burst on its own connections, closed after it: open files are the limit here.
+            if (burst > 0) {
+                try (GatewayCaller http = new GatewayCaller(loops, gateway)) {
                     callAllAtOnce(http, burst, 1);
                 }
-                if (pipelinedBurst > 0) {
+            }
+            if (pipelinedBurst > 0) {
+                try (GatewayCaller http = new GatewayCaller(loops, gateway)) {
                     callAllAtOnce(http, pipelinedBurst, pipelineDepth);
                 }
             }
@@ -203,12 +208,14 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
         AtomicInteger refused = new AtomicInteger();
         AtomicInteger other = new AtomicInteger();
         AtomicInteger hung = new AtomicInteger();
+        Map<String, LongAdder> errors = new ConcurrentHashMap<>();
         CountDownLatch finished = new CountDownLatch(count);
         calls.forEach(call -> call.whenComplete((status, error) -> {
             if (error instanceof TimeoutException) {
                 hung.incrementAndGet();
             } else if (error != null) {
                 other.incrementAndGet();
+                errors.computeIfAbsent(reason(error), key -> new LongAdder()).increment();
             } else if (status == 200) {
                 ok.incrementAndGet();
             } else if (status == 503) {
@@ -222,6 +229,7 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
         out().printf("burst: %d calls at once, %d per connection: %d answered 200, %d refused 503, %d other errors, "
                 + "%d hung (60 s), %d never finished, in %.1f s%n", count, depth, ok.get(), refused.get(),
                 other.get(), hung.get(), finished.getCount(), seconds(started));
+        errors.forEach((reason, times) -> out().printf("  %d calls failed: %s%n", times.sum(), reason));
     }
 
     /** Reports, forever, each time all pipes are connected again after some went down. */
