@@ -241,7 +241,10 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
                 downSince = System.nanoTime();
                 out().printf("pipes dropped: %d of %d connected%n", now, clients);
             } else if (now >= clients && downSince >= 0) {
-                out().printf("all %d pipes connected again after %.1f s%n", clients, seconds(downSince));
+                // The wall clock too, so a script can time from its own kill: the drop is noticed here only once
+                // this JVM gets round to it, which under load can be a second or more after the fact.
+                out().printf("all %d pipes connected again after %.1f s (at epoch ms %d)%n", clients,
+                        seconds(downSince), System.currentTimeMillis());
                 reportFailures();
                 downSince = -1;
             }
