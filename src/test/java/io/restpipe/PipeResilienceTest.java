@@ -83,30 +83,32 @@ class PipeResilienceTest {
 
     @Test
     void clientStartedBeforeTheServerKeepsRetryingAndACallMadeMeanwhileSucceeds() throws Exception {
-        int pipePort = FreePorts.unused();
-        RecordingListener events = new RecordingListener();
-        RestPipeClient client = fixture.startClient(fixture.clientBuilder("early",
-                new InetSocketAddress("127.0.0.1", pipePort)).listener(events));
-        await().atMost(Duration.ofSeconds(10)).until(() -> events.failures.get() >= 2);
+        InetSocketAddress nobody = new InetSocketAddress("127.0.0.1", FreePorts.unused());
+        RestPipeClient client = startRefusedClient("early", nobody, 2, Duration.ofSeconds(10));
 
         CompletableFuture<PipeReply> waiting = client.call(PipeEvent.of("GET", "cat", "patience"));
-        fixture.startServer(fixture.serverBuilder().pipeListen(new InetSocketAddress("127.0.0.1", pipePort)));
+        fixture.startServer(fixture.serverBuilder().pipeListen(nobody));
 
         assertThat(waiting.get(15, TimeUnit.SECONDS).bodyText()).isEqualTo("{\"result_from_server\":\"patience\"}");
     }
 
     @Test
     void aClientRefusedForSecondsIsBackWithinMomentsOfTheServerStarting() throws Exception {
-        int pipePort = FreePorts.unused();
-        RecordingListener events = new RecordingListener();
-        RestPipeClient client = fixture.startClient(fixture.clientBuilder("restarting",
-                new InetSocketAddress("127.0.0.1", pipePort)).listener(events));
+        InetSocketAddress nobody = new InetSocketAddress("127.0.0.1", FreePorts.unused());
         // After 6 failures the usual backoff would wait 3.2 to 6.4 s; refusals early in an outage wait at most 2 s.
-        await().atMost(Duration.ofSeconds(15)).until(() -> events.failures.get() >= 6);
+        RestPipeClient client = startRefusedClient("restarting", nobody, 6, Duration.ofSeconds(15));
 
-        fixture.startServer(fixture.serverBuilder().pipeListen(new InetSocketAddress("127.0.0.1", pipePort)));
+        fixture.startServer(fixture.serverBuilder().pipeListen(nobody));
 
         await().atMost(Duration.ofMillis(2_900)).until(client::isConnected);
+    }
+
+    /** Starts a client against an address where nothing listens and waits until it was refused {@code times}. */
+    private RestPipeClient startRefusedClient(String name, InetSocketAddress nobody, int times, Duration within) {
+        RecordingListener events = new RecordingListener();
+        RestPipeClient client = fixture.startClient(fixture.clientBuilder(name, nobody).listener(events));
+        await().atMost(within).until(() -> events.failures.get() >= times);
+        return client;
     }
 
     @Test
