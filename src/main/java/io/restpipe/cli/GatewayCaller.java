@@ -117,7 +117,8 @@ final class GatewayCaller implements AutoCloseable {
         List<CompletableFuture<Integer>> results = paths.stream().map(path -> new CompletableFuture<Integer>())
                 .toList();
         Queue<CompletableFuture<Integer>> awaiting = new ArrayDeque<>(results);
-        bootstrap.clone().handler(new ChannelInboundHandlerAdapter()).connect().addListener((ChannelFuture connected) -> {
+        Bootstrap oneOff = bootstrap.clone().handler(new ChannelInboundHandlerAdapter());
+        oneOff.connect().addListener((ChannelFuture connected) -> {
             if (!connected.isSuccess()) {
                 results.forEach(result -> result.completeExceptionally(connected.cause()));
                 return;

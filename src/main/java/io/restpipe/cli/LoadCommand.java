@@ -4,6 +4,7 @@ import io.restpipe.handler.BuiltinHandlers;
 import io.restpipe.handler.HandlerDispatcher;
 import io.restpipe.handler.Handlers;
 import io.restpipe.pipe.EventLoops;
+import io.restpipe.pipe.Failures;
 import io.restpipe.pipe.PeerInfo;
 import io.restpipe.pipe.PipeClient;
 import io.restpipe.pipe.PipeListener;
@@ -76,7 +77,7 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
     int burst;
 
     @Option(names = "--pipelined-burst", defaultValue = "0",
-            description = "after the burst, this many calls at once, --pipeline-depth on each connection (default: none)")
+            description = "after the burst, this many calls at once, --pipeline-depth per connection (default: none)")
     int pipelinedBurst;
 
     @Option(names = "--pipeline-depth", defaultValue = "3",
@@ -229,7 +230,7 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
         out().printf("burst: %d calls at once, %d per connection: %d answered 200, %d refused 503, %d other errors, "
                 + "%d hung (60 s), %d never finished, in %.1f s%n", count, depth, ok.get(), refused.get(),
                 other.get(), hung.get(), finished.getCount(), seconds(started));
-        errors.forEach((reason, times) -> out().printf("  %d calls failed: %s%n", times.sum(), reason));
+        printByReason(errors, "calls failed");
     }
 
     /** Reports, forever, each time all pipes are connected again after some went down. */
@@ -245,28 +246,25 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
                 // this JVM gets round to it, which under load can be a second or more after the fact.
                 out().printf("all %d pipes connected again after %.1f s (at epoch ms %d)%n", clients,
                         seconds(downSince), System.currentTimeMillis());
-                reportFailures();
+                printByReason(failures, "failed attempts");
                 downSince = -1;
             }
             TimeUnit.MILLISECONDS.sleep(50); // a coarse watch over a counter; nothing else to wait on
         }
     }
 
-    /** Prints how many attempts failed and why, most frequent reason first, and starts counting afresh. */
-    private void reportFailures() {
+    /** Prints each reason's count, most frequent first, as "  N {@code what}: reason", and starts counting afresh. */
+    private void printByReason(Map<String, LongAdder> byReason, String what) {
         Map<String, Long> counts = new TreeMap<>();
-        failures.forEach((reason, count) -> counts.put(reason, count.sumThenReset()));
+        byReason.forEach((reason, count) -> counts.put(reason, count.sumThenReset()));
         counts.entrySet().stream().filter(entry -> entry.getValue() > 0)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
-                .forEach(entry -> out().printf("  %d failed attempts: %s%n", entry.getValue(), entry.getKey()));
+                .forEach(entry -> out().printf("  %d %s: %s%n", entry.getValue(), what, entry.getKey()));
     }
 
     /** The innermost message of a failure, without the addresses and numbers that make every one unique. */
     private static String reason(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = Failures.rootCause(cause);
         String message = root.getMessage() == null ? "" : ": " + root.getMessage();
         return (root.getClass().getSimpleName() + message).replaceAll("[0-9./:]+:[0-9]+", "ADDRESS");
     }

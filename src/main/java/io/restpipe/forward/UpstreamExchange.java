@@ -24,6 +24,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.restpipe.gateway.HopByHop;
 import io.restpipe.handler.Replies;
 import io.restpipe.pipe.BodyConsumer;
+import io.restpipe.pipe.Failures;
 import io.restpipe.pipe.HeaderField;
 import io.restpipe.pipe.InboundBody;
 import io.restpipe.pipe.IncomingEvent;
@@ -81,7 +82,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
 
     /** The pool could not connect: the upstream is down or refuses. */
     void unreachable(Throwable cause) {
-        String why = "cannot reach upstream " + forwarder.upstream() + ": " + describe(cause);
+        String why = "cannot reach upstream " + forwarder.upstream() + ": " + Failures.describe(cause);
         log.warn("forward of {} {} failed: {}", incoming.event().verb(), incoming.event().noun(), why);
         discardRequestBody();
         replier.reply(Replies.upstreamFailed(502, why));
@@ -339,13 +340,5 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
         if (incoming.event().stream() != null) {
             incoming.event().stream().discard();
         }
-    }
-
-    private static String describe(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     }
 }

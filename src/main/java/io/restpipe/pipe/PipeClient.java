@@ -191,7 +191,7 @@ public final class PipeClient implements AutoCloseable {
             failingSince = Instant.now();
         }
         metrics.connectFailed();
-        String reason = PipeHandshakeHandler.describe(cause);
+        String reason = Failures.describe(cause);
         if (failedAttempts == 1 || failedAttempts % 10 == 0) {
             log.warn("cannot connect to {}:{} (attempt {}, failing since {}): {}", serverAddress.getHostString(),
                     serverAddress.getPort(), failedAttempts, failingSince, reason);

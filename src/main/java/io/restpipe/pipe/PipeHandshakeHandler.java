@@ -46,8 +46,9 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
                 startSession(ctx);
             } else {
                 Throwable cause = handshake.cause();
-                log.warn("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), describe(cause));
-                PipeSession.closeWithReason(ctx.channel(), "TLS handshake failed: " + describe(cause));
+                String reason = Failures.describe(cause);
+                log.warn("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), reason);
+                PipeSession.closeWithReason(ctx.channel(), "TLS handshake failed: " + reason);
             }
         }
         ctx.fireUserEventTriggered(evt);
@@ -76,16 +77,8 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Before the peer is authenticated, errors are TLS alerts or plain-socket garbage.
-        log.debug("error on unauthenticated connection {}: {}", ctx.channel().remoteAddress(), describe(cause));
-        PipeSession.closeWithReason(ctx.channel(), describe(cause));
-    }
-
-    static String describe(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String message = root.getMessage();
-        return message == null ? root.getClass().getSimpleName() : message;
+        String reason = Failures.describe(cause);
+        log.debug("error on unauthenticated connection {}: {}", ctx.channel().remoteAddress(), reason);
+        PipeSession.closeWithReason(ctx.channel(), reason);
     }
 }
