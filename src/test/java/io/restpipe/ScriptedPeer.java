@@ -46,7 +46,7 @@ public final class ScriptedPeer implements AutoCloseable {
         }
         ScriptedPeer peer = new ScriptedPeer();
         SslContext ssl = builder.build();
-        peer.channel = new Bootstrap().group(peer.group).channel(EventLoops.socketChannel())
+        peer.channel = new Bootstrap().group(peer.group).channelFactory(EventLoops.socketChannels())
                 .handler(peer.initializer(ssl, true, "localhost", port))
                 .connect("127.0.0.1", port).sync().channel();
         return peer;

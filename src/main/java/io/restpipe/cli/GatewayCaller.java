@@ -45,7 +45,7 @@ final class GatewayCaller implements AutoCloseable {
         this.hostHeader = gateway.getHost() + ":" + gateway.getPort();
         this.bootstrap = new Bootstrap()
                 .group(loops)
-                .channel(EventLoops.socketChannel())
+                .channelFactory(EventLoops.socketChannels())
                 .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .remoteAddress(gateway.getHost(), gateway.getPort());

@@ -47,7 +47,7 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
         String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
         this.basePath = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         Bootstrap bootstrap = new Bootstrap()
-                .channel(EventLoops.socketChannel())
+                .channelFactory(EventLoops.socketChannels())
                 .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .option(ChannelOption.TCP_NODELAY, true)

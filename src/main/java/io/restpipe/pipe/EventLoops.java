@@ -3,6 +3,7 @@ package io.restpipe.pipe;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -53,8 +54,9 @@ public final class EventLoops {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), io);
     }
 
-    public static Class<? extends SocketChannel> socketChannel() {
-        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    /** Makes the sockets of outgoing connections; a constructor reference, not Netty's reflective default. */
+    public static ChannelFactory<SocketChannel> socketChannels() {
+        return EPOLL ? EpollSocketChannel::new : NioSocketChannel::new;
     }
 
     public static Class<? extends ServerSocketChannel> serverSocketChannel() {

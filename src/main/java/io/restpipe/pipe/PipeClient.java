@@ -68,7 +68,7 @@ public final class PipeClient implements AutoCloseable {
         this.group = group;
         this.bootstrap = new Bootstrap()
                 .group(group)
-                .channel(EventLoops.socketChannel())
+                .channelFactory(EventLoops.socketChannels())
                 .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .option(ChannelOption.TCP_NODELAY, true)

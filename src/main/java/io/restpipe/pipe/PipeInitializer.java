@@ -1,6 +1,8 @@
 package io.restpipe.pipe;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -54,6 +56,22 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel channel) {
+        if (clientSide) {
+            // A client's attempts are often refused (a server restarting): no TLS engine until one connects.
+            channel.pipeline().addLast("connecting", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                    ctx.pipeline().remove(this);
+                    addPipeHandlers(ctx.channel());
+                    ctx.pipeline().fireChannelActive();
+                }
+            });
+        } else {
+            addPipeHandlers(channel);
+        }
+    }
+
+    private void addPipeHandlers(Channel channel) {
         ChannelPipeline pipeline = channel.pipeline();
         SslHandler ssl = clientSide
                 ? sslContext.newHandler(channel.alloc(), serverAddress.getHostString(), serverAddress.getPort())
