@@ -1,8 +1,11 @@
 # Shared helpers for the bench scripts: installs, free ports, process bookkeeping. Sourced, not run.
 
 BENCH_PIDS=()
-# The JVM flags ./restpipe adds before JAVA_OPTS; the benches run the jar with java directly, so they add them too.
-RESTPIPE_JVM=$(sed -n 's/^JVM_DEFAULTS="\(.*\)"$/\1/p' "$(dirname "${BASH_SOURCE[0]}")/../restpipe")
+# The JVM flags ./restpipe adds before JAVA_OPTS (its defaults and its class-data archive); the benches run the jar
+# with java directly, so they add them too.
+RESTPIPE_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RESTPIPE_JVM="$(sed -n 's/^JVM_DEFAULTS="\(.*\)"$/\1/p' "$RESTPIPE_REPO/restpipe") \
+-XX:SharedArchiveFile=$RESTPIPE_REPO/target/restpipe.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
 
 bench_cleanup() {
   for pid in "${BENCH_PIDS[@]:-}"; do
@@ -61,14 +64,10 @@ start_bg() {
   BENCH_PIDS+=("$LAST_PID")
 }
 
-# The restpipe jar, built if missing.
+# The restpipe jar, built (with its class-data archive) by the launcher if missing or older than the sources.
 restpipe_jar() {
-  local repo
-  repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-  if [ ! -f "$repo/target/restpipe.jar" ]; then
-    (cd "$repo" && mvn -B -q -Dstyle.color=never -DskipTests package >&2)
-  fi
-  echo "$repo/target/restpipe.jar"
+  "$RESTPIPE_REPO/restpipe" --version >/dev/null
+  echo "$RESTPIPE_REPO/target/restpipe.jar"
 }
 
 # A CA, a server certificate "server" and a client certificate NAME in DIR: make_pki JAR DIR NAME

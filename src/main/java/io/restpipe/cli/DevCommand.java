@@ -11,6 +11,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +28,7 @@ import picocli.CommandLine.Option;
 final class DevCommand extends OutputCommand implements Callable<Integer> {
     static final Path DEV_DIR = Path.of(".restpipe-dev");
     static final String CLIENT_NAME = "dev-client";
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
 
     @Option(names = "--pipe-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:1234",
             converter = HostPort.class, description = "the server's pipe listener (default: ${DEFAULT-VALUE})")
@@ -44,6 +48,10 @@ final class DevCommand extends OutputCommand implements Callable<Integer> {
 
     @Option(names = "--debug", description = "verbose logs (also DEBUG=1)")
     boolean debug;
+
+    @Option(names = "--check", description = "call /time once through each gateway, print the answers and stop "
+            + "(exit 1 if a call fails): a quick check that this machine can run RestPipe")
+    boolean check;
 
     @Override
     public Integer call() throws Exception {
@@ -79,6 +87,11 @@ final class DevCommand extends OutputCommand implements Callable<Integer> {
         out().println("restpipe dev: server pipe on " + Addresses.show(server.pipeAddress())
                 + ", server gateway " + serverGateway + ", client gateway " + clientGateway
                 + ", PKI in " + DEV_DIR.toAbsolutePath());
+        if (check) {
+            try (client; server) {
+                return checkCalls(clientGateway + "/server/time", serverGateway + "/client/localhost/time");
+            }
+        }
         out().println("Try:");
         out().println("  curl " + clientGateway + "/server/time");
         out().println("  curl " + serverGateway + "/client/localhost/time");
@@ -91,6 +104,27 @@ final class DevCommand extends OutputCommand implements Callable<Integer> {
         out().println("Ctrl-C stops.");
         out().flush();
         return Running.untilStopped(client, server);
+    }
+
+    private int checkCalls(String... urls) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(CHECK_TIMEOUT).build();
+        int failed = 0;
+        for (String url : urls) {
+            String outcome;
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+                        .timeout(CHECK_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+                outcome = response.statusCode() + " " + response.body();
+                failed += response.statusCode() == 200 ? 0 : 1;
+            } catch (IOException e) {
+                outcome = "failed: " + e;
+                failed++;
+            }
+            out().println("check: GET " + url + " -> " + outcome);
+        }
+        out().println(failed == 0 ? "check: ok" : "check: " + failed + " of " + urls.length + " calls failed");
+        out().flush();
+        return failed == 0 ? 0 : 1;
     }
 
     private static void awaitConnected(RestPipeClient client, Duration wait) throws InterruptedException {

@@ -20,19 +20,18 @@ final class Backoff {
 
     /** The delay before the next attempt, which counts as one more failure. */
     Duration next() {
-        return next(capMillis);
-    }
-
-    /** Like {@link #next()}, never above {@code cap} however many attempts failed. */
-    Duration next(Duration cap) {
-        return next(Math.min(capMillis, cap.toMillis()));
-    }
-
-    private Duration next(long capMillis) {
         long ceiling = Math.min(capMillis, firstMillis << Math.min(failures, 20));
         failures++;
-        long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
-        return Duration.ofMillis(delay);
+        return upperHalf(ceiling);
+    }
+
+    /** A delay drawn at random between half of {@code ceiling} and all of it. */
+    static Duration upperHalf(Duration ceiling) {
+        return upperHalf(ceiling.toMillis());
+    }
+
+    private static Duration upperHalf(long ceilingMillis) {
+        return Duration.ofMillis(ceilingMillis / 2 + ThreadLocalRandom.current().nextLong(ceilingMillis / 2 + 1));
     }
 
     void reset() {

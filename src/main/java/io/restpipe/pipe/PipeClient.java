@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one pipe to the server up forever, reconnecting with jittered exponential backoff, and calls the server
+ * Keeps one pipe to the server up forever, reconnecting as {@link ReconnectPolicy} says, and calls the server
  * through it. Thread-safe.
  *
  * <pre>{@code
@@ -32,8 +32,6 @@ import org.slf4j.LoggerFactory;
 public final class PipeClient implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PipeClient.class);
     private static final AttributeKey<PipeSession> SESSION = AttributeKey.valueOf("restpipe.session");
-    /** A pipe that stayed up this long resets the backoff, so the next reconnect is quick again. */
-    private static final Duration STABLE_AFTER = Duration.ofSeconds(30);
 
     private final InetSocketAddress serverAddress;
     private final PipeSettings settings;
@@ -41,19 +39,10 @@ public final class PipeClient implements AutoCloseable {
     private final PipeMetrics metrics;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
-    private final Backoff backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30));
-    /**
-     * A refused connection means the server's host is up and nothing listens yet: typically a server restarting.
-     * Such attempts cost both sides next to nothing, so for the first minute of an outage they come at most this
-     * far apart, and the pipes are back within moments of the server.
-     */
-    private static final Duration REFUSED_RETRY_CAP = Duration.ofSeconds(2);
-    private static final Duration REFUSED_RETRY_WINDOW = Duration.ofMinutes(1);
+    private final ReconnectPolicy reconnects = new ReconnectPolicy();
     private volatile PipeSession current;
     private volatile CompletableFuture<PipeSession> nextSession = new CompletableFuture<>();
     private volatile boolean closing;
-    private Instant failingSince;
-    private int failedAttempts;
 
     /**
      * @param serverAddress where to dial; an unresolved address is looked up afresh on every attempt
@@ -155,8 +144,7 @@ public final class PipeClient implements AutoCloseable {
 
     private void sessionStarted(PipeSession session) {
         session.channel().attr(SESSION).set(session);
-        failedAttempts = 0;
-        failingSince = null;
+        reconnects.pipeUp();
         current = session;
         boolean resumed = session.resumedTls();
         metrics.pipeUp(resumed);
@@ -176,30 +164,22 @@ public final class PipeClient implements AutoCloseable {
         log.info("disconnected from server at {}: {}", session.peer().address(), reason);
         listener.disconnected(session.peer(), reason);
         listener.peerStopped(session.peer());
-        if (Duration.between(session.connectedSince(), Instant.now()).compareTo(STABLE_AFTER) >= 0) {
-            backoff.reset();
-        }
-        scheduleReconnect(backoff.next());
+        scheduleReconnect(reconnects.afterPipeEnded(Duration.between(session.connectedSince(), Instant.now())));
     }
 
     private void attemptFailed(Throwable cause) {
         if (closing) {
             return;
         }
-        failedAttempts++;
-        if (failingSince == null) {
-            failingSince = Instant.now();
-        }
+        Duration delay = reconnects.afterFailedAttempt(isRefused(cause), Instant.now());
         metrics.connectFailed();
-        String reason = Failures.describe(cause);
-        if (failedAttempts == 1 || failedAttempts % 10 == 0) {
+        int attempts = reconnects.failedAttempts();
+        if (attempts == 1 || attempts % 10 == 0) {
             log.warn("cannot connect to {}:{} (attempt {}, failing since {}): {}", serverAddress.getHostString(),
-                    serverAddress.getPort(), failedAttempts, failingSince, reason);
+                    serverAddress.getPort(), attempts, reconnects.failingSince(), Failures.describe(cause));
         }
-        listener.connectFailed(failedAttempts, failingSince, cause);
-        boolean restarting = isRefused(cause)
-                && Duration.between(failingSince, Instant.now()).compareTo(REFUSED_RETRY_WINDOW) < 0;
-        scheduleReconnect(restarting ? backoff.next(REFUSED_RETRY_CAP) : backoff.next());
+        listener.connectFailed(attempts, reconnects.failingSince(), cause);
+        scheduleReconnect(delay);
     }
 
     private static boolean isRefused(Throwable cause) {

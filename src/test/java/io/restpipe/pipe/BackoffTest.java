@@ -20,12 +20,9 @@ class BackoffTest {
     }
 
     @Test
-    void aLowerCapHoldsHoweverManyAttemptsFailed() {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            backoff.next();
-        }
-        for (int attempt = 0; attempt < 20; attempt++) {
-            assertThat(backoff.next(Duration.ofSeconds(2)).toMillis()).isBetween(1_000L, 2_000L);
+    void upperHalfDrawsBetweenHalfTheCeilingAndAllOfIt() {
+        for (int draw = 0; draw < 50; draw++) {
+            assertThat(Backoff.upperHalf(Duration.ofSeconds(2)).toMillis()).isBetween(1_000L, 2_000L);
         }
     }
 
