@@ -1,11 +1,9 @@
 # Shared helpers for the bench scripts: installs, free ports, process bookkeeping. Sourced, not run.
 
 BENCH_PIDS=()
-# The JVM flags ./restpipe adds before JAVA_OPTS (its defaults and its class-data archive); the benches run the jar
-# with java directly, so they add them too.
+# The JVM flags ./restpipe adds before JAVA_OPTS; the benches run the jar with java directly, so they add them too.
 RESTPIPE_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-RESTPIPE_JVM="$(sed -n 's/^JVM_DEFAULTS="\(.*\)"$/\1/p' "$RESTPIPE_REPO/restpipe") \
--XX:SharedArchiveFile=$RESTPIPE_REPO/target/restpipe.jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+RESTPIPE_JVM=$(sed -n 's/^JVM_DEFAULTS="\(.*\)"$/\1/p' "$RESTPIPE_REPO/restpipe")
 
 bench_cleanup() {
   for pid in "${BENCH_PIDS[@]:-}"; do
@@ -64,7 +62,7 @@ start_bg() {
   BENCH_PIDS+=("$LAST_PID")
 }
 
-# The restpipe jar, built (with its class-data archive) by the launcher if missing or older than the sources.
+# The restpipe jar, built by the launcher if missing or older than the sources.
 restpipe_jar() {
   "$RESTPIPE_REPO/restpipe" --version >/dev/null
   echo "$RESTPIPE_REPO/target/restpipe.jar"

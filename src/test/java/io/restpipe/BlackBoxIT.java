@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
@@ -52,21 +51,6 @@ class BlackBoxIT {
         assertThat(check.stdout()).containsPattern("check: GET http://\\S+/client/localhost/time -> 200 "
                 + String.format(TIME_FROM, "client"));
         assertThat(check.stdout()).endsWith("check: ok");
-    }
-
-    @Test
-    void theLauncherStartsTheJarFromItsClassDataArchiveAndPrintsNothingOfIts() throws Exception {
-        String[] check = {"dev", "--check", "--pipe-listen", "127.0.0.1:0", "--server-http", "127.0.0.1:0",
-                "--client-http", "127.0.0.1:0"};
-        JarProcess.Result first = JarProcess.runLauncher(dir, Map.of(), check);
-        assertThat(first.exitCode()).as(first.stderr()).isZero();
-        assertThat(first.stdout()).endsWith("check: ok");
-        assertThat(JarProcess.jar().resolveSibling("restpipe.jsa")).exists();
-
-        JarProcess.Result again = JarProcess.runLauncher(dir, Map.of("JAVA_OPTS", "-Xlog:class+load"), "--version");
-        assertThat(again.exitCode()).as(again.stderr()).isZero();
-        assertThat(again.stderr()).as("nothing about building or the archive").isEmpty();
-        assertThat(again.stdout()).contains("io.restpipe.cli.Main source: shared objects file (top)");
     }
 
     @Test

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -55,21 +54,7 @@ public final class JarProcess implements AutoCloseable {
 
     /** Runs to completion and returns exit code, stdout and stderr. */
     public static Result run(Path workDir, String... args) throws Exception {
-        return finish(start(workDir, args), args);
-    }
-
-    /** Runs the {@code ./restpipe} launcher (with the {@code java} on PATH) to completion, with extra environment. */
-    public static Result runLauncher(Path workDir, Map<String, String> env, String... args) throws Exception {
-        Path launcher = jar().toAbsolutePath().getParent().getParent().resolve("restpipe");
-        List<String> command = new ArrayList<>(List.of("bash", launcher.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
-        builder.environment().putAll(env);
-        return finish(new JarProcess(builder.start()), args);
-    }
-
-    private static Result finish(JarProcess started, String... args) throws Exception {
-        try (JarProcess jar = started) {
+        try (JarProcess jar = start(workDir, args)) {
             if (!jar.process.waitFor(60, TimeUnit.SECONDS)) {
                 throw new AssertionError("restpipe " + String.join(" ", args) + " did not finish");
             }
