@@ -34,7 +34,11 @@ public final class RestPipeClient implements AutoCloseable {
     private RestPipeClient(Builder config) {
         config.requireTls();
         this.config = config;
-        this.runtime = new SideRuntime("client", config.handlersOrBuiltins("client"), config.forward, config.statsd);
+        // One loop: a client has one pipe, whose TLS runs on one thread anyway, and with the gateway's connections on
+        // that same thread no call crosses threads. calls.sh: 1 caller p50 0.115 ms (0.129-0.142 with a loop per
+        // core, where a gateway connection landed on the pipe's loop or not), 64 callers 1.96x ssh (1.85-1.97x).
+        this.runtime = new SideRuntime("client", 1, config.handlersOrBuiltins("client"), config.forward,
+                config.statsd);
         this.pipe = new PipeClient(config.server, config.settings,
                 TlsContexts.client(config.identity, config.trustedCa), runtime.dispatcher(), config.listener,
                 runtime.metrics(), runtime.pipeLoops());

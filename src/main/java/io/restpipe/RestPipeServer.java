@@ -38,7 +38,9 @@ public final class RestPipeServer implements AutoCloseable {
     private RestPipeServer(Builder config) {
         config.requireTls();
         this.config = config;
-        this.runtime = new SideRuntime("server", config.handlersOrBuiltins("server"), config.forward, config.statsd);
+        // One loop per core: a server's pipes and gateway connections spread over them.
+        this.runtime = new SideRuntime("server", Runtime.getRuntime().availableProcessors(),
+                config.handlersOrBuiltins("server"), config.forward, config.statsd);
         this.pipe = new PipeServer(config.settings, TlsContexts.server(config.identity, config.trustedCa),
                 runtime.dispatcher(), config.listener, runtime.metrics(), runtime.pipeLoops());
     }

@@ -29,18 +29,19 @@ final class SideRuntime {
     private HttpGateway gateway;
 
     /**
+     * @param loopThreads event-loop threads for the pipe(s), the gateway and the forward
      * @param forward the upstream that events no handler takes are replayed to, or {@code null}
      * @param statsd  where metrics are also pushed (StatsD over UDP), or {@code null}
      */
-    SideRuntime(String side, Handlers handlers, URI forward, InetSocketAddress statsd) {
+    SideRuntime(String side, int loopThreads, Handlers handlers, URI forward, InetSocketAddress statsd) {
         meters.add(registry);
         if (statsd != null) {
             meters.add(StatsdPush.registry(statsd));
         }
         this.metrics = new PipeMetrics(meters);
-        // One thread per core for the pipe, its gateway and the forward's upstream connections together: on a
-        // small machine, fewer threads handing bodies to each other beat more threads.
-        this.pipeLoops = EventLoops.create("restpipe-" + side, Runtime.getRuntime().availableProcessors());
+        // The pipe, its gateway and the forward's upstream connections share these threads: fewer threads handing
+        // calls and bodies to each other beat more threads.
+        this.pipeLoops = EventLoops.create("restpipe-" + side, loopThreads);
         this.forwarder = forward == null ? null : new HttpForwarder(forward);
         this.dispatcher = new HandlerDispatcher(handlers, forwarder);
     }
