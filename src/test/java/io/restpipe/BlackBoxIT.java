@@ -51,6 +51,10 @@ class BlackBoxIT {
         assertThat(check.stdout()).containsPattern("check: GET http://\\S+/client/localhost/time -> 200 "
                 + String.format(TIME_FROM, "client"));
         assertThat(check.stdout()).endsWith("check: ok");
+        // The logs' default set-up (ConsoleLogConfigurator): timestamped INFO lines on stderr, Netty quiet.
+        assertThat(check.stderr()).containsPattern("(?m)^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  "
+                + "PipeServer - pipe listener on ");
+        assertThat(check.stderr()).doesNotContain("DEBUG");
     }
 
     @Test

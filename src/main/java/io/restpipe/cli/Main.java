@@ -27,6 +27,10 @@ public final class Main implements Runnable {
     static final int EXIT_FAILURE = 1;
 
     public static void main(String[] args) {
+        // Netty 4.2 registers Flight Recorder events for its buffers, which loads JFR's machinery at start-up
+        // (70 ms) and checks on every allocation; -Dio.netty.jfr.enabled=true brings them back. Set before any
+        // Netty class reads it.
+        System.getProperties().putIfAbsent("io.netty.jfr.enabled", "false");
         // Netty samples buffers for leak reports unless told otherwise; that costs a few percent of a bulk
         // transfer. The command line turns it off unless -Dio.netty.leakDetection.level asks for it.
         if (System.getProperty("io.netty.leakDetection.level") == null) {
