@@ -67,7 +67,13 @@ heap_kib() { jstat -gc "$1" | awk 'NR == 2 { printf "%.0f", $3 + $4 + $6 + $8 }'
 start_server
 sleep 2
 BASE_RSS=$(rss_kib "$SERVER_PID"); BASE_HEAP=$(heap_kib "$SERVER_PID")
-start_bg java $RESTPIPE_JVM -Xmx2g ${JAVA_OPTS:-} -jar "$JAR" load --server "localhost:$PIPE_PORT" --pki "$WORK/pki" --clients "$CLIENTS" \
+# The load JVM stands in for 10,000 client machines, and shares this machine's 2 cores with the server it
+# measures. Its C2 compiler, recompiling the paths each new phase exercises (the cold start, and the first
+# reconnects after the kill), took 2-3 CPU-s away from the server exactly when it was being timed, and made the
+# cold start take 20-24 s instead of ~13. C1 alone compiles the tool's code once, quickly; the tool's event loops
+# spend about the same CPU (5.3-5.5 CPU-s per restart). LOAD_JVM overrides.
+LOAD_JVM=${LOAD_JVM:--XX:TieredStopAtLevel=1}
+start_bg java $RESTPIPE_JVM $LOAD_JVM -Xmx2g ${JAVA_OPTS:-} -jar "$JAR" load --server "localhost:$PIPE_PORT" --pki "$WORK/pki" --clients "$CLIENTS" \
   --gateway "http://127.0.0.1:$SERVER_HTTP" --rate "$RATE" --duration "${CALL_SECONDS}s" --burst "$BURST" \
   --pipelined-burst "$PIPELINED_BURST" --pipeline-depth "$PIPELINE_DEPTH" \
   >"$WORK/load.out" 2>&1
