@@ -31,10 +31,10 @@ start_nginx "$WORK" 'keepalive_requests 1000000;
 
 make_pki "$JAR" "$WORK/pki" bench
 PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); CLIENT_HTTP=$(free_port)
-start_bg java $RESTPIPE_JVM -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" --http "127.0.0.1:$SERVER_HTTP" \
+start_bg java $RESTPIPE_JVM ${JAVA_OPTS:-} -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" --http "127.0.0.1:$SERVER_HTTP" \
   --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" --ca "$WORK/pki/ca.crt.pem" \
   --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/server.out" 2>&1
-start_bg java $RESTPIPE_JVM -jar "$JAR" client --server "localhost:$PIPE_PORT" --http "127.0.0.1:$CLIENT_HTTP" \
+start_bg java $RESTPIPE_JVM ${JAVA_OPTS:-} -jar "$JAR" client --server "localhost:$PIPE_PORT" --http "127.0.0.1:$CLIENT_HTTP" \
   --cert "$WORK/pki/bench.crt.pem" --key "$WORK/pki/bench.key.pem" --ca "$WORK/pki/ca.crt.pem" \
   >"$WORK/logs/client.out" 2>&1
 wait_port "$CLIENT_HTTP"
