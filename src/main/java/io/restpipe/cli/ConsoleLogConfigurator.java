@@ -12,15 +12,17 @@ import org.slf4j.Logger;
 /**
  * The logs' default set-up, in code: timestamped lines on standard error, Netty's own logs from WARN up. Logback
  * would otherwise parse an XML file with the JDK's XML parser, a quarter of a second of every start-up. A file given
- * with {@code -Dlogback.configurationFile}, or a {@code logback-test.xml} on the class path, still wins.
+ * with {@code -Dlogback.configurationFile}, or a {@code logback.xml} or {@code logback-test.xml} on the class path (an
+ * application embedding RestPipe has its own), still wins.
  */
 public final class ConsoleLogConfigurator extends ContextAwareBase implements Configurator {
-    static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
+    private static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level %logger{0} - %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
+        ClassLoader classPath = ConsoleLogConfigurator.class.getClassLoader();
         if (System.getProperty("logback.configurationFile") != null
-                || ConsoleLogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
+                || classPath.getResource("logback.xml") != null || classPath.getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
