@@ -37,11 +37,10 @@ public final class RestPipeClient implements AutoCloseable {
         // One loop: a client has one pipe, whose TLS runs on one thread anyway, and with the gateway's connections on
         // that same thread no call crosses threads. calls.sh: 1 caller p50 0.115 ms (0.129-0.142 with a loop per
         // core, where a gateway connection landed on the pipe's loop or not), 64 callers 1.96x ssh (1.85-1.97x).
-        this.runtime = new SideRuntime("client", 1, config.handlersOrBuiltins("client"), config.forward,
-                config.statsd);
+        this.runtime = new SideRuntime("client", 1, config);
         this.pipe = new PipeClient(config.server, config.settings,
                 TlsContexts.client(config.identity, config.trustedCa), runtime.dispatcher(), config.listener,
-                runtime.metrics(), runtime.pipeLoops());
+                runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
     }
 
     public static Builder builder() {
@@ -52,7 +51,7 @@ public final class RestPipeClient implements AutoCloseable {
     public RestPipeClient start() {
         try {
             httpAddress = runtime.startGateway(GatewayRole.CLIENT, new Backend(), config.httpListen,
-                    config.maxBodyBytes, config.maxCalls);
+                    config.gatewayLimits);
             pipe.start();
             return this;
         } catch (RuntimeException e) {

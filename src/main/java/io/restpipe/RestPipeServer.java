@@ -39,10 +39,9 @@ public final class RestPipeServer implements AutoCloseable {
         config.requireTls();
         this.config = config;
         // One loop per core: a server's pipes and gateway connections spread over them.
-        this.runtime = new SideRuntime("server", Runtime.getRuntime().availableProcessors(),
-                config.handlersOrBuiltins("server"), config.forward, config.statsd);
+        this.runtime = new SideRuntime("server", Runtime.getRuntime().availableProcessors(), config);
         this.pipe = new PipeServer(config.settings, TlsContexts.server(config.identity, config.trustedCa),
-                runtime.dispatcher(), config.listener, runtime.metrics(), runtime.pipeLoops());
+                runtime.dispatcher(), config.listener, runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
     }
 
     public static Builder builder() {
@@ -54,7 +53,7 @@ public final class RestPipeServer implements AutoCloseable {
         try {
             pipeAddress = Binding.bind("pipe", config.pipeListen, pipe::bind);
             httpAddress = runtime.startGateway(GatewayRole.SERVER, new Backend(), config.httpListen,
-                    config.maxBodyBytes, config.maxCalls);
+                    config.gatewayLimits);
             return this;
         } catch (RuntimeException e) {
             close();

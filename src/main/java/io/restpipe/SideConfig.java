@@ -1,6 +1,9 @@
 package io.restpipe;
 
+import io.restpipe.gateway.GatewayLimits;
 import io.restpipe.handler.BuiltinHandlers;
+import io.restpipe.pipe.BodyMemory;
+import java.time.Duration;
 import io.restpipe.handler.Handlers;
 import io.restpipe.pipe.PipeListener;
 import io.restpipe.pipe.PipeSettings;
@@ -20,9 +23,12 @@ public abstract class SideConfig<B extends SideConfig<B>> {
     Handlers handlers;
     PipeListener listener = new PipeListener() { };
     PipeSettings settings = PipeSettings.defaults();
-    long maxBodyBytes = io.restpipe.gateway.HttpGateway.UNLIMITED_BODY;
-    int maxCalls = io.restpipe.gateway.HttpGateway.DEFAULT_MAX_CALLS;
+    GatewayLimits gatewayLimits = GatewayLimits.defaults();
+    long bodyMemory = BodyMemory.defaultLimit();
     java.net.URI forward;
+    int forwardMaxConnections = 256;
+    Duration forwardIdleTimeout = Duration.ofSeconds(30);
+    boolean exposeErrors;
     InetSocketAddress statsd;
 
     SideConfig(InetSocketAddress defaultHttp) {
@@ -70,7 +76,42 @@ public abstract class SideConfig<B extends SideConfig<B>> {
 
     /** Gateway request bodies over this many bytes are refused with 413; 0 (the default) sets no limit. */
     public B maxBodyBytes(long bytes) {
-        this.maxBodyBytes = bytes;
+        this.gatewayLimits = gatewayLimits.withMaxBodyBytes(bytes);
+        return self();
+    }
+
+    /** Everything the gateway's callers may spend; see {@link GatewayLimits#defaults()}. */
+    public B gatewayLimits(GatewayLimits limits) {
+        this.gatewayLimits = Objects.requireNonNull(limits);
+        return self();
+    }
+
+    /**
+     * The memory this side's bodies may hold at once (each streamed body holds its 4 MiB window, a gathered small
+     * body its size); a body past it is refused with 503. 0 sets no limit; the default is half the JVM's direct
+     * memory, at most 256 MiB.
+     */
+    public B bodyMemory(long bytes) {
+        this.bodyMemory = bytes;
+        return self();
+    }
+
+    /**
+     * The forward's pool of connections to its upstream: at most {@code maxConnections} open at once (calls past it
+     * wait up to 10 s for one, then get 503), each closed after {@code idleTimeout} unused. Defaults: 256, 30 s.
+     */
+    public B forwardPool(int maxConnections, Duration idleTimeout) {
+        this.forwardMaxConnections = maxConnections;
+        this.forwardIdleTimeout = Objects.requireNonNull(idleTimeout);
+        return self();
+    }
+
+    /**
+     * True sends a failed handler's stack trace to the remote caller, which is handy in development and tells
+     * strangers about the code; by default only the exception's class and message travel.
+     */
+    public B exposeErrors(boolean expose) {
+        this.exposeErrors = expose;
         return self();
     }
 
@@ -82,7 +123,7 @@ public abstract class SideConfig<B extends SideConfig<B>> {
 
     /** The most calls the gateway has in flight at once; past it, 503. 0 sets no limit. */
     public B maxCalls(int calls) {
-        this.maxCalls = calls;
+        this.gatewayLimits = gatewayLimits.withMaxCalls(calls);
         return self();
     }
 

@@ -4,16 +4,16 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.restpipe.gateway.GatewayBackend;
+import io.restpipe.gateway.GatewayLimits;
 import io.restpipe.gateway.GatewayRole;
 import io.restpipe.gateway.HttpGateway;
 import io.restpipe.handler.HandlerDispatcher;
-import io.restpipe.handler.Handlers;
 import io.restpipe.pipe.PipeMetrics;
 import io.netty.channel.EventLoopGroup;
 import io.restpipe.forward.HttpForwarder;
+import io.restpipe.pipe.BodyMemory;
 import io.restpipe.pipe.EventLoops;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -22,28 +22,27 @@ final class SideRuntime {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
     private final PipeMetrics metrics;
+    private final BodyMemory bodyMemory;
     private final EventLoopGroup pipeLoops;
     private final HttpForwarder forwarder;
     private final HandlerDispatcher dispatcher;
     private final AtomicBoolean closed = new AtomicBoolean();
     private HttpGateway gateway;
 
-    /**
-     * @param loopThreads event-loop threads for the pipe(s), the gateway and the forward
-     * @param forward the upstream that events no handler takes are replayed to, or {@code null}
-     * @param statsd  where metrics are also pushed (StatsD over UDP), or {@code null}
-     */
-    SideRuntime(String side, int loopThreads, Handlers handlers, URI forward, InetSocketAddress statsd) {
+    /** @param loopThreads event-loop threads for the pipe(s), the gateway and the forward */
+    SideRuntime(String side, int loopThreads, SideConfig<?> config) {
         meters.add(registry);
-        if (statsd != null) {
-            meters.add(StatsdPush.registry(statsd));
+        if (config.statsd != null) {
+            meters.add(StatsdPush.registry(config.statsd));
         }
         this.metrics = new PipeMetrics(meters);
+        this.bodyMemory = new BodyMemory(config.bodyMemory);
         // The pipe, its gateway and the forward's upstream connections share these threads: fewer threads handing
         // calls and bodies to each other beat more threads.
         this.pipeLoops = EventLoops.create("restpipe-" + side, loopThreads);
-        this.forwarder = forward == null ? null : new HttpForwarder(forward);
-        this.dispatcher = new HandlerDispatcher(handlers, forwarder);
+        this.forwarder = config.forward == null ? null : new HttpForwarder(config.forward,
+                config.forwardMaxConnections, config.forwardIdleTimeout, loopThreads);
+        this.dispatcher = new HandlerDispatcher(config.handlersOrBuiltins(side), forwarder, config.exposeErrors);
     }
 
     /** The event loops of the pipe, its gateway and its forward. */
@@ -53,6 +52,11 @@ final class SideRuntime {
 
     PipeMetrics metrics() {
         return metrics;
+    }
+
+    /** The budget of this side's bodies, shared by its pipe(s) and gateway. */
+    BodyMemory bodyMemory() {
+        return bodyMemory;
     }
 
     HandlerDispatcher dispatcher() {
@@ -65,11 +69,11 @@ final class SideRuntime {
 
     /** Starts the gateway on {@code address}, or none when it is {@code null}; returns the bound address. */
     InetSocketAddress startGateway(GatewayRole role, GatewayBackend backend, InetSocketAddress address,
-                                   long maxBodyBytes, int maxCalls) {
+                                   GatewayLimits limits) {
         if (address == null) {
             return null;
         }
-        gateway = new HttpGateway(role, backend, maxBodyBytes, maxCalls, pipeLoops);
+        gateway = new HttpGateway(role, backend, limits, bodyMemory, pipeLoops);
         return Binding.bind(role.name().toLowerCase(java.util.Locale.ROOT) + " gateway", address, gateway::bind);
     }
 

@@ -149,9 +149,21 @@ class GatewayTest {
         JsonNode exception = JSON.readTree(response.body()).get("exception");
         assertThat(exception.get("message").asText()).isEqualTo("handler exploded");
         assertThat(exception.get("class").asText()).isEqualTo("java.lang.IllegalStateException");
-        assertThat(exception.get("traceback").asText()).contains("handler exploded").contains("at ");
+        assertThat(exception.has("traceback")).as("no stack trace for remote callers by default").isFalse();
+        assertThat(response.body()).doesNotContain("at io.restpipe");
         // The pipe goes on.
         assertThat(HttpCalls.get(pair.client.httpAddress(), "/server/time").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void handlerExceptionCarriesItsStackTraceWhenErrorsAreExposed() throws Exception {
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().handlers(serverHandlers())
+                .exposeErrors(true));
+        RestPipeClient client = fixture.startClient("fileserver", server.pipeAddress());
+        HttpResponse<String> response = HttpCalls.get(client.httpAddress(), "/server/boom");
+        assertThat(response.statusCode()).isEqualTo(500);
+        JsonNode exception = JSON.readTree(response.body()).get("exception");
+        assertThat(exception.get("traceback").asText()).contains("handler exploded").contains("at ");
     }
 
     @Test
@@ -191,7 +203,8 @@ class GatewayTest {
     }
 
     @Test
-    void unknownTargetGives404AndBadPercentEncodingGives400() throws Exception {
+    void unknownTargetGives404AfterTheConnectWaitAndBadPercentEncodingGives400() throws Exception {
+        fixture.settings(fixture.settings().withConnectWait(Duration.ofMillis(300)));
         Pair pair = startPair();
         HttpResponse<String> unknown = HttpCalls.get(pair.server.httpAddress(), "/client/no-such-host.invalid/time");
         assertThat(unknown.statusCode()).isEqualTo(404);
@@ -212,6 +225,17 @@ class GatewayTest {
         HttpResponse<String> noRoute = HttpCalls.get(pair.client.httpAddress(), "/elsewhere");
         assertThat(noRoute.statusCode()).isEqualTo(404);
         assertThat(noRoute.body()).contains("/server/<noun>");
+    }
+
+    @Test
+    void aNameNoClientHasUsedYetIsWaitedForBeforeItIsDeclaredUnknown() throws Exception {
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().handlers(serverHandlers()));
+        // As after a server restart: the call comes first, the client a moment later.
+        var early = HttpCalls.getAsync(server.httpAddress(), "/client/latecomer/time");
+        fixture.startClient("latecomer", server.pipeAddress());
+        HttpResponse<String> response = early.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("time_from_client");
     }
 
     @Test

@@ -112,27 +112,6 @@ class PipeResilienceTest {
     }
 
     @Test
-    void newestPipeForANameWinsAndTheOldOneIsClosed() throws Exception {
-        RecordingListener serverEvents = new RecordingListener();
-        RestPipeServer server = fixture.startServer(fixture.serverBuilder().listener(serverEvents));
-        Handlers oldHandlers = BuiltinHandlers.register(new Handlers(), "client").on("GET", "who", c -> "old");
-        Handlers newHandlers = BuiltinHandlers.register(new Handlers(), "client").on("GET", "who", c -> "new");
-        RecordingListener oldEvents = new RecordingListener();
-        fixture.startClient(fixture.clientBuilder("twin", server.pipeAddress()).handlers(oldHandlers)
-                .listener(oldEvents));
-        await().atMost(Duration.ofSeconds(10)).until(() -> server.connectedClients().contains("twin"));
-        assertThat(server.call("twin", PipeEvent.of("GET", "who")).get(10, TimeUnit.SECONDS).bodyText())
-                .isEqualTo("old");
-
-        fixture.startClient(fixture.clientBuilder("twin", server.pipeAddress()).handlers(newHandlers));
-        await().atMost(Duration.ofSeconds(10)).until(() -> !oldEvents.disconnectReasons.isEmpty());
-        assertThat(server.call("twin", PipeEvent.of("GET", "who")).get(10, TimeUnit.SECONDS).bodyText())
-                .isEqualTo("new");
-        assertThat(server.connectedClients()).containsExactly("twin");
-        assertThat(serverEvents.added).startsWith("twin/1", "twin/1");
-    }
-
-    @Test
     void shutdownLetsACallInFlightFinish() throws Exception {
         CountDownLatch handlerStarted = new CountDownLatch(1);
         Handlers handlers = BuiltinHandlers.register(new Handlers(), "server").on("GET", "finishing", call -> {

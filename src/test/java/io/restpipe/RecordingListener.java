@@ -14,6 +14,7 @@ public final class RecordingListener implements PipeListener {
     final List<String> disconnectReasons = new CopyOnWriteArrayList<>();
     final List<String> added = new CopyOnWriteArrayList<>();
     final List<String> removed = new CopyOnWriteArrayList<>();
+    final List<String> removedReasons = new CopyOnWriteArrayList<>();
     final List<String> started = new CopyOnWriteArrayList<>();
     final List<String> stopped = new CopyOnWriteArrayList<>();
 
@@ -40,6 +41,7 @@ public final class RecordingListener implements PipeListener {
     @Override
     public void clientRemoved(PeerInfo client, int connectedCount, String reason) {
         removed.add(client.name() + "/" + connectedCount);
+        removedReasons.add(reason);
     }
 
     @Override

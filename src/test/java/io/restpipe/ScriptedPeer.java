@@ -40,13 +40,23 @@ public final class ScriptedPeer implements AutoCloseable {
 
     /** Dials a server on 127.0.0.1 with {@code identity} as client certificate (or none when null). */
     public static ScriptedPeer connect(int port, Identity identity, List<X509Certificate> ca) throws Exception {
+        return connect(port, identity, ca, 0);
+    }
+
+    /** Like {@link #connect(int, Identity, List)}, with a socket receive buffer of {@code receiveBuffer} bytes. */
+    public static ScriptedPeer connect(int port, Identity identity, List<X509Certificate> ca, int receiveBuffer)
+            throws Exception {
         SslContextBuilder builder = SslContextBuilder.forClient().trustManager(ca).protocols("TLSv1.3");
         if (identity != null) {
             builder.keyManager(identity.key(), identity.chain());
         }
         ScriptedPeer peer = new ScriptedPeer();
         SslContext ssl = builder.build();
-        peer.channel = new Bootstrap().group(peer.group).channelFactory(EventLoops.socketChannels())
+        Bootstrap bootstrap = new Bootstrap().group(peer.group).channelFactory(EventLoops.socketChannels());
+        if (receiveBuffer > 0) {
+            bootstrap.option(io.netty.channel.ChannelOption.SO_RCVBUF, receiveBuffer);
+        }
+        peer.channel = bootstrap
                 .handler(peer.initializer(ssl, true, "localhost", port))
                 .connect("127.0.0.1", port).sync().channel();
         return peer;
@@ -105,6 +115,38 @@ public final class ScriptedPeer implements AutoCloseable {
 
     public void send(Frame frame) {
         channel.writeAndFlush(frame).syncUninterruptibly();
+    }
+
+    /** Stops reading from the socket: whatever the other side sends piles up in its own buffers. */
+    public void stopReading() {
+        channel.eventLoop().submit(() -> channel.config().setAutoRead(false)).syncUninterruptibly();
+    }
+
+    /**
+     * Writes {@code frame} as fast as the socket allows, {@code count} times, without waiting for any of it to be
+     * sent; stops early when the connection closes. Returns how many were written.
+     */
+    public int flood(Frame frame, int count, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        int written = 0;
+        while (written < count && channel.isActive() && System.nanoTime() < deadline) {
+            if (channel.isWritable()) {
+                channel.write(frame);
+                written++;
+                if (written % 256 == 0) {
+                    channel.flush();
+                }
+            } else {
+                channel.flush();
+                channel.closeFuture().await(20);
+            }
+        }
+        channel.flush();
+        return written;
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
     }
 
     /** Writes bytes as they are, below the frame encoder (still inside TLS). */

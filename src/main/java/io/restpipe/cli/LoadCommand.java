@@ -3,6 +3,7 @@ package io.restpipe.cli;
 import io.restpipe.handler.BuiltinHandlers;
 import io.restpipe.handler.HandlerDispatcher;
 import io.restpipe.handler.Handlers;
+import io.restpipe.pipe.BodyMemory;
 import io.restpipe.pipe.EventLoops;
 import io.restpipe.pipe.Failures;
 import io.restpipe.pipe.PeerInfo;
@@ -121,7 +122,8 @@ final class LoadCommand extends OutputCommand implements Callable<Integer> {
         // TLS contexts first (the slow part of setting up a client), so the clock below times the server.
         List<PipeClient> pipes = IntStream.range(0, clients).parallel().mapToObj(i -> new PipeClient(
                 InetSocketAddress.createUnresolved(server.getHostString(), server.getPort()), PipeSettings.defaults(),
-                TlsContexts.client(identities.get(i), List.of(ca.certificate())), dispatcher, listener, metrics, loops)
+                TlsContexts.client(identities.get(i), List.of(ca.certificate())), dispatcher, listener, metrics,
+                BodyMemory.unlimited(), loops)
                 .localAddress(sourceAddress(i))).toList();
         out().printf("prepared %d clients in %.1f s%n", clients, seconds(started));
         started = System.nanoTime();

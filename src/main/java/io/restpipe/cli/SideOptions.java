@@ -1,6 +1,7 @@
 package io.restpipe.cli;
 
 import io.restpipe.SideConfig;
+import io.restpipe.gateway.GatewayLimits;
 import io.restpipe.handler.BuiltinHandlers;
 import io.restpipe.handler.Handlers;
 import io.restpipe.pipe.PipeSettings;
@@ -51,13 +52,62 @@ final class SideOptions {
             description = "on shutdown, how long calls in flight may finish (default: ${DEFAULT-VALUE})")
     Duration drainTimeout;
 
-    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "0",
+    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "0", converter = ByteSizeConverter.class,
             description = "largest request body the gateway takes, else 413; 0 = no limit (default: ${DEFAULT-VALUE})")
     long maxBodyBytes;
 
     @Option(names = "--max-calls", paramLabel = "N", defaultValue = "10000",
             description = "calls the gateway has in flight at once, else 503; 0 = no limit (default: ${DEFAULT-VALUE})")
     int maxCalls;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+            description = "gateway connections open at once; more get 503 and are closed; 0 = no limit "
+                    + "(default: ${DEFAULT-VALUE})")
+    int maxConnections;
+
+    @Option(names = "--max-header-bytes", paramLabel = "BYTES", defaultValue = "16KiB",
+            converter = ByteSizeConverter.class,
+            description = "largest header block of a gateway request, else 431 (default: ${DEFAULT-VALUE})")
+    long maxHeaderBytes;
+
+    @Option(names = "--http-header-timeout", paramLabel = "D", defaultValue = "10s",
+            converter = DurationConverter.class,
+            description = "time from a request's first byte to the end of its headers, else 408 (default: ${DEFAULT-VALUE})")
+    Duration httpHeaderTimeout;
+
+    @Option(names = "--http-idle-timeout", paramLabel = "D", defaultValue = "60s",
+            converter = DurationConverter.class,
+            description = "a keep-alive gateway connection with no request for this long is closed (default: ${DEFAULT-VALUE})")
+    Duration httpIdleTimeout;
+
+    @Option(names = "--max-pipe-calls", paramLabel = "N", defaultValue = "1000",
+            description = "calls in flight on one pipe in each direction; more get 503 (default: ${DEFAULT-VALUE})")
+    int maxPipeCalls;
+
+    @Option(names = "--max-queued-bytes", paramLabel = "BYTES", defaultValue = "4MiB",
+            converter = ByteSizeConverter.class,
+            description = "replies waiting for a peer that does not read them; past it the peer is not read, and its "
+                    + "pipe is closed if that lasts (default: ${DEFAULT-VALUE})")
+    long maxQueuedBytes;
+
+    @Option(names = "--body-memory", paramLabel = "BYTES", converter = ByteSizeConverter.class,
+            description = "memory all bodies may hold at once (4 MiB per streamed body); past it new bodies get 503 "
+                    + "(default: half the JVM's direct memory, at most 256MiB)")
+    Long bodyMemory;
+
+    @Option(names = "--forward-max-connections", paramLabel = "N", defaultValue = "256",
+            description = "connections open to the --forward upstream at once; calls past it wait, then 503 "
+                    + "(default: ${DEFAULT-VALUE})")
+    int forwardMaxConnections;
+
+    @Option(names = "--forward-idle-timeout", paramLabel = "D", defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "an unused connection to the --forward upstream is closed after this (default: ${DEFAULT-VALUE})")
+    Duration forwardIdleTimeout;
+
+    @Option(names = "--expose-errors",
+            description = "send a failed handler's stack trace to the remote caller (default: class and message only)")
+    boolean exposeErrors;
 
     @Option(names = "--statsd", paramLabel = "HOST:PORT", converter = HostPort.class,
             description = "also push the metrics to this StatsD agent (UDP)")
@@ -71,7 +121,18 @@ final class SideOptions {
                 .withHeartbeat(heartbeatInterval, heartbeatTimeout)
                 .withConnectWait(connectWait)
                 .withEventTimeout(eventTimeout)
-                .withDrainTimeout(drainTimeout);
+                .withDrainTimeout(drainTimeout)
+                .withMaxPipeCalls(maxPipeCalls)
+                .withMaxQueuedBytes((int) Math.min(Integer.MAX_VALUE, maxQueuedBytes));
+    }
+
+    GatewayLimits gatewayLimits() {
+        return GatewayLimits.defaults()
+                .withMaxBodyBytes(maxBodyBytes)
+                .withMaxCalls(maxCalls)
+                .withMaxConnections(maxConnections)
+                .withMaxHeaderBytes((int) Math.min(Integer.MAX_VALUE, maxHeaderBytes))
+                .withTimeouts(httpHeaderTimeout, httpIdleTimeout);
     }
 
     /** The built-ins, plus every {@code --handler} class loaded from the classpath. */
@@ -94,14 +155,15 @@ final class SideOptions {
     <B extends SideConfig<B>> B configure(B builder, String side) {
         Logging.verbose(debug);
         requireTlsFiles();
-        return builder
-                .tls(cert, key, ca)
+        builder.tls(cert, key, ca)
                 .handlers(handlers(side))
                 .settings(settings())
-                .maxBodyBytes(maxBodyBytes)
-                .maxCalls(maxCalls)
+                .gatewayLimits(gatewayLimits())
                 .forward(forward)
+                .forwardPool(forwardMaxConnections, forwardIdleTimeout)
+                .exposeErrors(exposeErrors)
                 .statsd(statsd);
+        return bodyMemory == null ? builder : builder.bodyMemory(bodyMemory);
     }
 
     private void requireTlsFiles() {
@@ -112,8 +174,14 @@ final class SideOptions {
         if (!missing.isEmpty()) {
             throw new UsageError("missing required option(s): " + String.join(", ", missing));
         }
-        if (maxBodyBytes < 0 || maxCalls < 0) {
-            throw new UsageError("--max-body and --max-calls must not be negative");
+        if (maxCalls < 0 || maxConnections < 0) {
+            throw new UsageError("--max-calls and --max-connections must not be negative");
+        }
+        if (maxPipeCalls < 1 || forwardMaxConnections < 1) {
+            throw new UsageError("--max-pipe-calls and --forward-max-connections must be at least 1");
+        }
+        if (maxHeaderBytes < 1024 || maxQueuedBytes < 64 * 1024) {
+            throw new UsageError("--max-header-bytes must be at least 1KiB and --max-queued-bytes at least 64KiB");
         }
     }
 }

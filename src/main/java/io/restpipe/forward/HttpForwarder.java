@@ -7,11 +7,20 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.AbstractChannelPoolMap;
-import io.netty.channel.pool.SimpleChannelPool;
+import io.netty.channel.pool.ChannelHealthChecker;
+import io.netty.channel.pool.FixedChannelPool;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.restpipe.pipe.EventDispatcher;
 import io.restpipe.pipe.IncomingEvent;
+import io.restpipe.pipe.PercentCoding;
+import io.restpipe.pipe.PipeEvent;
+import io.restpipe.pipe.PipeReply;
 import io.restpipe.pipe.Replier;
 import java.net.URI;
 import java.util.Locale;
@@ -31,17 +40,34 @@ import java.util.concurrent.Future;
 public final class HttpForwarder implements EventDispatcher, AutoCloseable {
     static final String POOL_HANDLER = "upstream-exchange";
 
+    private static final AttributeKey<ScheduledFuture<?>> IDLE_CLOSE = AttributeKey.valueOf("restpipe.idleClose");
+    /** How long a call waits for a pooled connection to the upstream to free up before it is refused. */
+    private static final Duration POOL_WAIT = Duration.ofSeconds(10);
+
     private final URI upstream;
     private final String hostHeader;
     private final String basePath;
+    private final int maxConnections;
     /** One pool per event loop: an upstream connection lives on the loop of the pipe it serves, so no hops. */
-    private final AbstractChannelPoolMap<EventLoop, SimpleChannelPool> pools;
+    private final AbstractChannelPoolMap<EventLoop, FixedChannelPool> pools;
 
     public HttpForwarder(URI upstream) {
+        this(upstream, 256, Duration.ofSeconds(30), 1);
+    }
+
+    /**
+     * @param maxConnections connections open to the upstream at once, spread over the event loops; calls past it wait
+     *                       for one to free up, then get 503
+     * @param idleTimeout    how long an unused pooled connection stays open
+     * @param loops          the event loops the pipe runs on, over which the connections are divided
+     */
+    public HttpForwarder(URI upstream, int maxConnections, Duration idleTimeout, int loops) {
         if (!"http".equals(upstream.getScheme()) || upstream.getHost() == null) {
             throw new IllegalArgumentException("--forward takes an http:// URL with a host, not '" + upstream + "'");
         }
         this.upstream = upstream;
+        this.maxConnections = maxConnections;
+        int perLoop = Math.max(1, (maxConnections + loops - 1) / loops);
         int port = upstream.getPort() < 0 ? 80 : upstream.getPort();
         this.hostHeader = upstream.getHost() + (upstream.getPort() < 0 ? "" : ":" + port);
         String path = upstream.getRawPath() == null ? "" : upstream.getRawPath();
@@ -55,15 +81,32 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
                 .remoteAddress(upstream.getHost(), port);
         this.pools = new AbstractChannelPoolMap<>() {
             @Override
-            protected SimpleChannelPool newPool(EventLoop loop) {
-                return new SimpleChannelPool(bootstrap.clone(loop), new AbstractChannelPoolHandler() {
+            protected FixedChannelPool newPool(EventLoop loop) {
+                return new FixedChannelPool(bootstrap.clone(loop), new AbstractChannelPoolHandler() {
                     @Override
                     public void channelCreated(Channel channel) {
                         // Body pieces as large as a socket read (Netty's default splits them at 8 KiB).
                         HttpDecoderConfig decoding = new HttpDecoderConfig().setMaxChunkSize(EventLoops.MAX_READ);
                         channel.pipeline().addLast("http", new HttpClientCodec(decoding, false, false));
                     }
-                });
+
+                    @Override
+                    public void channelReleased(Channel channel) {
+                        if (channel.isActive()) {
+                            channel.attr(IDLE_CLOSE).set(channel.eventLoop().schedule(() -> channel.close(),
+                                    idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
+                        }
+                    }
+
+                    @Override
+                    public void channelAcquired(Channel channel) {
+                        ScheduledFuture<?> idleClose = channel.attr(IDLE_CLOSE).getAndSet(null);
+                        if (idleClose != null) {
+                            idleClose.cancel(false);
+                        }
+                    }
+                }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL, POOL_WAIT.toMillis(),
+                        perLoop, 4 * perLoop);
             }
         };
     }
@@ -75,11 +118,24 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
 
     @Override
     public Future<?> dispatch(IncomingEvent incoming, Replier replier) {
+        String uri;
+        try {
+            uri = requestUri(incoming.event());
+        } catch (IllegalArgumentException refused) {
+            if (incoming.event().stream() != null) {
+                incoming.event().stream().discard();
+            }
+            replier.reply(PipeReply.error(PipeReply.CODE_UPSTREAM_FAILED, 400, refused.getMessage()));
+            return CompletableFuture.completedFuture(null);
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        UpstreamExchange exchange = new UpstreamExchange(this, incoming, replier, done);
+        UpstreamExchange exchange = new UpstreamExchange(this, incoming, uri, replier, done);
         pools.get(incoming.eventLoop()).acquire().addListener(acquired -> {
             if (acquired.isSuccess()) {
                 exchange.start((Channel) acquired.getNow());
+            } else if (acquired.cause() instanceof TimeoutException || acquired.cause() instanceof IllegalStateException) {
+                exchange.refused("all " + maxConnections + " connections to upstream " + upstream
+                        + " are busy (--forward-max-connections)");
             } else {
                 exchange.unreachable(acquired.cause());
             }
@@ -92,9 +148,56 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
         return done;
     }
 
-    /** The request target for {@code noun} and {@code query}: the upstream's base path, then the noun. */
-    String requestUri(String noun, String query) {
-        return basePath + "/" + noun + (query == null || query.isEmpty() ? "" : "?" + query);
+    /**
+     * The request target for {@code event}: the upstream's base path, then the noun's segments each encoded on its
+     * own (a {@code /}, {@code ?} or {@code #} the caller encoded stays encoded), then the query. Throws
+     * {@link IllegalArgumentException} for a {@code .} or {@code ..} segment (a path that climbs out of the base)
+     * and for control characters, which have no business in a request line.
+     */
+    String requestUri(PipeEvent event) {
+        StringBuilder uri = new StringBuilder(basePath);
+        for (String segment : event.nounPath()) {
+            if (climbs(segment)) {
+                throw new IllegalArgumentException("the noun '" + event.noun() + "' has a '.' or '..' segment "
+                        + "(perhaps percent-encoded), which the forward refuses: it could reach outside " + upstream);
+            }
+            if (hasControlCharacter(segment)) {
+                throw new IllegalArgumentException("the noun has a control character, which the forward refuses");
+            }
+            uri.append('/').append(PercentCoding.encodePathSegment(segment));
+        }
+        String query = event.query();
+        if (!query.isEmpty()) {
+            if (hasControlCharacter(query) || query.indexOf(' ') >= 0) {
+                throw new IllegalArgumentException("the query has a space or control character, which the forward "
+                        + "refuses");
+            }
+            uri.append('?').append(query.replace("#", "%23"));
+        }
+        return uri.toString();
+    }
+
+    /**
+     * True for a dot segment, also one hidden behind an encoded slash or backslash: an upstream that decodes
+     * {@code %2F} before it resolves the path would climb there.
+     */
+    private static boolean climbs(String segment) {
+        for (String part : segment.split("[/\\\\]", -1)) {
+            if (part.equals(".") || part.equals("..")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean hasControlCharacter(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     String hostHeader() {

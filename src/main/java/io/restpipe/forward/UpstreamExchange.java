@@ -32,6 +32,7 @@ import io.restpipe.pipe.OutboundBody;
 import io.restpipe.pipe.PipeEvent;
 import io.restpipe.pipe.PipeReply;
 import io.restpipe.pipe.Replier;
+import io.restpipe.pipe.RepeatedLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One event replayed to the upstream on one pooled connection: sends the request (streaming its body as the
@@ -51,6 +53,7 @@ import org.slf4j.LoggerFactory;
  */
 final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamExchange.class);
+    private static final RepeatedLog failures = new RepeatedLog(log, Level.WARN, Duration.ofSeconds(10));
     /**
      * Responses up to this size that arrive in one read are sent inline, saving the pipe a streamed body; one
      * still incomplete when the read ends streams, so a slow upstream's first bytes are not held back.
@@ -61,6 +64,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
 
     private final HttpForwarder forwarder;
     private final IncomingEvent incoming;
+    private final String uri;
     private final Replier replier;
     private final CompletableFuture<Void> done;
     private Channel channel;
@@ -73,9 +77,12 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private boolean keepAlive;
     private boolean finished;
 
-    UpstreamExchange(HttpForwarder forwarder, IncomingEvent incoming, Replier replier, CompletableFuture<Void> done) {
+    /** @param uri the request target, already checked */
+    UpstreamExchange(HttpForwarder forwarder, IncomingEvent incoming, String uri, Replier replier,
+                     CompletableFuture<Void> done) {
         this.forwarder = forwarder;
         this.incoming = incoming;
+        this.uri = uri;
         this.replier = replier;
         this.done = done;
     }
@@ -83,9 +90,19 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     /** The pool could not connect: the upstream is down or refuses. */
     void unreachable(Throwable cause) {
         String why = "cannot reach upstream " + forwarder.upstream() + ": " + Failures.describe(cause);
-        log.warn("forward of {} {} failed: {}", incoming.event().verb(), incoming.event().noun(), why);
+        failures.log("unreachable " + why, "forward of " + incoming.event().verb() + " " + incoming.event().noun()
+                + " failed: " + why);
         discardRequestBody();
         replier.reply(Replies.upstreamFailed(502, why));
+        done.complete(null);
+    }
+
+    /** No pooled connection freed up in time: refused without reaching the upstream. */
+    void refused(String why) {
+        failures.log("busy " + forwarder.upstream(), "forward of " + incoming.event().verb() + " "
+                + incoming.event().noun() + " refused: " + why);
+        discardRequestBody();
+        replier.reply(PipeReply.refused(why));
         done.complete(null);
     }
 
@@ -105,7 +122,14 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
                     : Duration.between(Instant.now(), incoming.deadline());
             deadlineTimer = channel.eventLoop().schedule(() -> tooSlow(left), Math.max(0, left.toNanos()),
                     TimeUnit.NANOSECONDS);
-            sendRequest();
+            try {
+                sendRequest();
+            } catch (IllegalArgumentException bad) {
+                // A verb or header no HTTP request may carry (a peer's event need not come from a gateway).
+                replier.reply(PipeReply.error(PipeReply.CODE_UPSTREAM_FAILED, 400,
+                        "the forward cannot send this request: " + bad.getMessage()));
+                abandon("request refused: " + bad.getMessage());
+            }
         });
     }
 
@@ -121,7 +145,6 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
     private void sendRequest() {
         PipeEvent event = incoming.event();
         HttpMethod method = HttpMethod.valueOf(event.verb());
-        String uri = forwarder.requestUri(event.noun(), event.query());
         InboundBody stream = event.stream();
         HttpRequest request;
         if (stream == null) {
@@ -284,7 +307,8 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         String why = "upstream " + forwarder.upstream() + " did not answer within " + waited.toMillis() + " ms";
-        log.info("forward of {} {}: {}", incoming.event().verb(), incoming.event().noun(), why);
+        failures.log("slow " + forwarder.upstream(), "forward of " + incoming.event().verb() + " "
+                + incoming.event().noun() + ": " + why);
         replier.reply(Replies.upstreamFailed(504, why));
         abandon(why);
     }

@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * A call path taken apart: {@code [<target>/]<noun>[//<arg>/<arg>...]}, each part percent-decoded.
  *
- * @param target the client named on the server's route; {@code null} on the client's
+ * @param target   the client named on the server's route; {@code null} on the client's
+ * @param nounPath the noun's segments, each decoded on its own (so an encoded {@code /} stays inside its segment)
  */
-record CallRoute(String target, String noun, List<String> arguments) {
+record CallRoute(String target, String noun, List<String> nounPath, List<String> arguments) {
 
     /**
      * Parses the part of the raw path after the role's prefix. Throws {@link IllegalArgumentException} for bad
@@ -32,9 +33,9 @@ record CallRoute(String target, String noun, List<String> arguments) {
         if (nounPart.isEmpty()) {
             throw new IllegalArgumentException("the path names no noun");
         }
-        String noun = String.join("/", PercentCoding.decodeSegments(nounPart));
+        List<String> nounPath = PercentCoding.decodeSegments(nounPart);
         List<String> arguments = split < 0 || split + 2 == rest.length()
                 ? List.of() : PercentCoding.decodeSegments(rest.substring(split + 2));
-        return new CallRoute(target, noun, arguments);
+        return new CallRoute(target, String.join("/", nounPath), nounPath, arguments);
     }
 }

@@ -3,7 +3,6 @@ package io.restpipe.gateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -21,6 +20,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.restpipe.pipe.BodyConsumer;
+import io.restpipe.pipe.BodyMemory;
+import io.restpipe.pipe.RepeatedLog;
 import io.restpipe.pipe.Durations;
 import io.restpipe.pipe.HeaderField;
 import io.restpipe.pipe.InboundBody;
@@ -37,6 +38,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Serves one gateway connection, one request at a time (pipelined requests wait their turn): small bodies are
@@ -51,10 +53,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     static final int INLINE_BODY_MAX = 64 * 1024;
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
+    private static final RepeatedLog failures = new RepeatedLog(log, Level.INFO, Duration.ofSeconds(10));
+
     private final GatewayRole role;
     private final GatewayBackend backend;
     private final long maxBodyBytes;
     private final CallBudget budget;
+    private final BodyMemory bodyMemory;
+    private final RequestTimeouts timeouts;
     private Exchange exchange;
     /** Decoded messages not yet taken: one socket read may decode more than the gateway wants at once. */
     private final java.util.ArrayDeque<Object> inbox = new java.util.ArrayDeque<>();
@@ -64,12 +70,17 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param maxBodyBytes request bodies over this many bytes get 413; 0 = no limit
      * @param budget       the gateway-wide cap on calls in flight; a call past it gets 503
+     * @param bodyMemory   this side's budget for bodies, which small bodies being gathered also draw on
+     * @param timeouts     the connection's clocks between requests, told when a request starts and ends
      */
-    GatewayHandler(GatewayRole role, GatewayBackend backend, long maxBodyBytes, CallBudget budget) {
+    GatewayHandler(GatewayRole role, GatewayBackend backend, long maxBodyBytes, CallBudget budget,
+                   BodyMemory bodyMemory, RequestTimeouts timeouts) {
         this.role = role;
         this.backend = backend;
         this.maxBodyBytes = maxBodyBytes;
         this.budget = budget;
+        this.bodyMemory = bodyMemory;
+        this.timeouts = timeouts;
     }
 
     @Override
@@ -115,12 +126,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void requestStarted(ChannelHandlerContext ctx, HttpRequest request) {
+        timeouts.requestArrived();
         Exchange ex = new Exchange(ctx, HttpUtil.isKeepAlive(request), request.method().equals(HttpMethod.HEAD));
         exchange = ex;
         if (request.decoderResult().isFailure()) {
+            // The decoder reads nothing more after a broken head: answer now and close.
+            ex.requestComplete = true;
             ex.keepAlive = false;
-            ex.respondWhenBodyRead(HttpResponses.error(HttpResponseStatus.BAD_REQUEST,
-                    "malformed HTTP request: " + request.decoderResult().cause().getMessage()));
+            ex.respond(HttpResponses.malformed(request.decoderResult().cause()));
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
@@ -168,6 +181,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             requestMore();
             return;
         }
+        if (content.decoderResult().isFailure()) {
+            Throwable cause = content.decoderResult().cause();
+            content.release();
+            ex.malformedBody(cause);
+            return;
+        }
         ex.bodyArrived(content);
     }
 
@@ -203,7 +222,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return new PipeEvent(request.method().name(), route.noun(), route.arguments(), query, headers,
-                contentType, null, timeout, null);
+                contentType, null, timeout, null, route.nounPath());
     }
 
     private FullHttpResponse health() {
@@ -249,6 +268,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         String description;
         /** A small body being gathered to go inline; null once sent or when the body streams. */
         CompositeByteBuf gathered;
+        /** Bytes of {@link #gathered} taken from the body memory budget. */
+        long gatheredReserved;
         /** The answer to send once the request body has been read (and discarded). */
         FullHttpResponse pendingLocal;
         CompletableFuture<PipeCall> starting;
@@ -296,16 +317,21 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (gathered != null) {
+                int size = content.content().readableBytes();
+                if (!bodyMemory.tryReserve(size)) {
+                    content.release();
+                    keepAlive = false;
+                    respond(HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, bodyMemory.exhausted()));
+                    return;
+                }
+                gatheredReserved += size;
                 gathered.addComponent(true, content.content().retain());
                 content.release();
                 if (last) {
                     requestComplete = true;
                     byte[] body = ByteBufUtil.getBytes(gathered);
-                    gathered.release();
-                    gathered = null;
-                    PipeEvent inline = new PipeEvent(event.verb(), event.noun(), event.arguments(), event.query(),
-                            event.headers(), event.contentType(), body, event.timeout(), null);
-                    startCall(inline, false, -1);
+                    releaseGathered();
+                    startCall(event.withBody(body), false, -1);
                 } else {
                     requestMore();
                 }
@@ -327,6 +353,32 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                     }
                 }));
             }
+        }
+
+        /** The body broke off in a way the decoder could not read (a bad chunk): 400 if still possible, and close. */
+        void malformedBody(Throwable cause) {
+            keepAlive = false;
+            requestComplete = true;
+            if (call != null && call.requestBody() != null) {
+                call.requestBody().fail("the request body was malformed");
+                call.reply().cancel(true);
+            } else if (starting != null) {
+                starting.cancel(true);
+            }
+            if (!responseStarted && !finished) {
+                respond(HttpResponses.malformed(cause));
+            } else {
+                finish();
+            }
+        }
+
+        private void releaseGathered() {
+            if (gathered != null) {
+                gathered.release();
+                gathered = null;
+            }
+            bodyMemory.release(gatheredReserved);
+            gatheredReserved = 0;
         }
 
         void startStreaming(long contentLength) {
@@ -375,6 +427,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             HttpResponses.copyReplyHeaders(reply, response.headers());
             if (replyStream.contentLength() >= 0) {
                 HttpUtil.setContentLength(response, replyStream.contentLength());
+            } else if (head) {
+                // Nothing follows a HEAD response, not even a chunked body's end: its length is unknown, so close.
+                keepAlive = false;
             } else {
                 HttpUtil.setTransferEncodingChunked(response, true);
             }
@@ -396,7 +451,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
         private void fail(Throwable failure) {
             FullHttpResponse response = HttpResponses.fromFailure(failure);
-            log.info("{} failed: {}", description, response.content().toString(java.nio.charset.StandardCharsets.UTF_8));
+            String error = response.content().toString(java.nio.charset.StandardCharsets.UTF_8);
+            failures.log(response.status().code() + " " + target + " " + error, description + " failed: " + error);
             respond(response);
         }
 
@@ -448,9 +504,10 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 exchange = null;
             }
             if (keepAlive && requestComplete) {
+                timeouts.awaitingNextRequest();
                 requestMore();
             } else {
-                ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                LingeringClose.after(ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER));
             }
         }
 
@@ -464,10 +521,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 holdsBudget = false;
                 budget.release();
             }
-            if (gathered != null) {
-                gathered.release();
-                gathered = null;
-            }
+            releaseGathered();
             if (pendingLocal != null) {
                 pendingLocal.release();
                 pendingLocal = null;

@@ -1,5 +1,6 @@
 package io.restpipe.gateway;
 
+import io.restpipe.pipe.BodyMemory;
 import io.restpipe.pipe.EventLoops;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -13,17 +14,13 @@ import org.slf4j.LoggerFactory;
  * The local HTTP server through which programs call the other side of the pipe.
  *
  * <pre>{@code
- * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, HttpGateway.UNLIMITED_BODY,
- *         HttpGateway.DEFAULT_MAX_CALLS, loops);
+ * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, GatewayLimits.defaults(),
+ *         BodyMemory.unlimited(), loops);
  * InetSocketAddress bound = gateway.bind(new InetSocketAddress("127.0.0.1", 8081));
  * }</pre>
  */
 public final class HttpGateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpGateway.class);
-    /** No limit on request bodies by default: they stream through the pipe in bounded memory. */
-    public static final long UNLIMITED_BODY = 0;
-    /** Calls in flight at once per gateway by default; past it, 503. */
-    public static final int DEFAULT_MAX_CALLS = 10_000;
 
     private final GatewayRole role;
     private final EventLoopGroup group;
@@ -31,12 +28,12 @@ public final class HttpGateway implements AutoCloseable {
     private Channel channel;
 
     /**
-     * @param maxBodyBytes request bodies over this many bytes get 413; {@link #UNLIMITED_BODY} for no limit
-     * @param maxCalls     calls in flight at once; past it a call gets 503 (0 = no limit)
-     * @param group        the event loops to serve on (shared with the pipe, so bodies cross no thread when a
-     *                     connection lands on the pipe's loop); the caller shuts them down
+     * @param limits     what callers may spend: bodies, calls, connections, header size and time, idle time
+     * @param bodyMemory this side's budget for bodies, shared with its pipe(s)
+     * @param group      the event loops to serve on (shared with the pipe, so bodies cross no thread when a
+     *                   connection lands on the pipe's loop); the caller shuts them down
      */
-    public HttpGateway(GatewayRole role, GatewayBackend backend, long maxBodyBytes, int maxCalls,
+    public HttpGateway(GatewayRole role, GatewayBackend backend, GatewayLimits limits, BodyMemory bodyMemory,
                        EventLoopGroup group) {
         this.role = role;
         this.group = group;
@@ -50,7 +47,7 @@ public final class HttpGateway implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // The gateway asks for each read itself, to pull request bodies only as the pipe takes them.
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new GatewayInitializer(role, backend, maxBodyBytes, maxCalls));
+                .childHandler(new GatewayInitializer(role, backend, limits, bodyMemory));
     }
 
     /** Starts serving on {@code address} (port 0 = any free port) and returns the bound address. */

@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.restpipe.pipe.HeaderField;
 import io.restpipe.pipe.PipeException;
 import io.restpipe.pipe.PipeReply;
@@ -78,6 +80,19 @@ final class HttpResponses {
             return error(HttpResponseStatus.SERVICE_UNAVAILABLE, "call cancelled");
         }
         return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + cause);
+    }
+
+    /** The answer to a request the decoder could not read: 414, 431 or 400, naming what was wrong. */
+    static FullHttpResponse malformed(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return error(HttpResponseStatus.REQUEST_URI_TOO_LONG, "the request line is over "
+                    + GatewayLimits.MAX_REQUEST_LINE + " bytes");
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return error(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "the request's headers are over the limit (--max-header-bytes)");
+        }
+        return error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request: " + cause.getMessage());
     }
 
     static FullHttpResponse error(HttpResponseStatus status, String message) {

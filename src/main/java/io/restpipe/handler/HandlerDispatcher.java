@@ -19,6 +19,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import io.restpipe.pipe.RepeatedLog;
 
 /**
  * Runs the handler for each incoming event on a worker pool, off the event loops, so a slow handler delays only
@@ -32,20 +34,29 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
     /** How long a handler streaming its reply waits for a receiver that takes nothing, before giving up. */
     private static final Duration STALLED_RECEIVER = Duration.ofMinutes(2);
 
+    /** Handler runs waiting for a worker; past it an event is answered 503 at once. */
+    static final int MAX_QUEUED = 10_000;
+    private static final RepeatedLog failures = new RepeatedLog(log, Level.WARN, Duration.ofSeconds(10));
+
     private final Handlers handlers;
     private final EventDispatcher fallback;
+    private final boolean exposeErrors;
     private final ThreadPoolExecutor workers;
 
     public HandlerDispatcher(Handlers handlers) {
-        this(handlers, null);
+        this(handlers, null, false);
     }
 
-    /** @param fallback takes the events no handler takes; {@code null} answers them 404 with code 255 */
-    public HandlerDispatcher(Handlers handlers, EventDispatcher fallback) {
+    /**
+     * @param fallback     takes the events no handler takes; {@code null} answers them 404 with code 255
+     * @param exposeErrors true to send a failed handler's stack trace to the remote caller (else class and message)
+     */
+    public HandlerDispatcher(Handlers handlers, EventDispatcher fallback, boolean exposeErrors) {
         this.handlers = handlers;
         this.fallback = fallback;
-        this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                new DefaultThreadFactory("restpipe-handler", true));
+        this.exposeErrors = exposeErrors;
+        this.workers = new ThreadPoolExecutor(WORKERS, WORKERS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(MAX_QUEUED), new DefaultThreadFactory("restpipe-handler", true));
         workers.allowCoreThreadTimeOut(true);
     }
 
@@ -88,8 +99,11 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
     private Future<?> submit(FutureTask<Void> task, Replier replier) {
         try {
             workers.execute(task);
-        } catch (RejectedExecutionException shuttingDown) {
-            replier.reply(Replies.unavailable("shutting down"));
+        } catch (RejectedExecutionException full) {
+            String why = workers.isShutdown() ? "shutting down" : "too many events waiting for a handler ("
+                    + MAX_QUEUED + " queued behind " + WORKERS + " busy workers)";
+            failures.log("rejected " + why, "event refused: " + why);
+            replier.reply(Replies.unavailable(why));
             return CompletableFuture.completedFuture(null);
         }
         return task;
@@ -98,7 +112,8 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
     /** Runs {@code handler} (or answers that there is none) and turns every outcome into a reply. */
     Outcome handle(EventHandler handler, Call call) {
         if (handler == null) {
-            log.warn("no handler for {} {} from {}", call.verb(), call.noun(), call.peer().name());
+            failures.log("no handler " + call.verb() + " " + call.noun(),
+                    "no handler for " + call.verb() + " " + call.noun() + " from " + call.peer().name());
             return Outcome.inline(Replies.noHandler(call.verb(), call.noun()));
         }
         try {
@@ -107,10 +122,11 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
             if (call.isCancelled() || failure instanceof InterruptedException) {
                 log.debug("handler for {} {} stopped after cancellation", call.verb(), call.noun());
             } else {
-                log.warn("handler for {} {} from {} failed: {}", call.verb(), call.noun(), call.peer().name(),
-                        failure.toString());
+                failures.log("failed " + call.verb() + " " + call.noun() + " " + failure,
+                        "handler for " + call.verb() + " " + call.noun() + " from " + call.peer().name()
+                                + " failed: " + failure);
             }
-            return Outcome.inline(Replies.handlerFailed(failure));
+            return Outcome.inline(Replies.handlerFailed(failure, exposeErrors));
         }
     }
 
@@ -153,7 +169,8 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (IOException | RuntimeException e) {
             failure = "reading the reply stream failed: " + e;
-            log.warn("streamed reply to {} {} failed: {}", call.verb(), call.noun(), e.toString());
+            failures.log("stream failed " + call.verb() + " " + call.noun() + " " + e,
+                    "streamed reply to " + call.verb() + " " + call.noun() + " failed: " + e);
         } finally {
             if (failure != null) {
                 body.fail(failure);

@@ -44,12 +44,15 @@ public final class Replies {
                 "verb", verb, "noun", noun));
     }
 
-    static PipeReply handlerFailed(Throwable failure) {
-        StringWriter traceback = new StringWriter();
-        failure.printStackTrace(new PrintWriter(traceback));
+    /** @param withTraceback true to include the stack trace, which tells a remote caller about our code */
+    static PipeReply handlerFailed(Throwable failure, boolean withTraceback) {
         Map<String, Object> exception = new LinkedHashMap<>();
         exception.put("message", failure.getMessage());
-        exception.put("traceback", traceback.toString());
+        if (withTraceback) {
+            StringWriter traceback = new StringWriter();
+            failure.printStackTrace(new PrintWriter(traceback));
+            exception.put("traceback", traceback.toString());
+        }
         exception.put("class", failure.getClass().getName());
         return error(PipeReply.CODE_HANDLER_FAILED, 500, Map.of("exception", exception));
     }

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -54,6 +55,11 @@ public final class ClientRegistry {
         return byName.remove(session.peer().name(), session);
     }
 
+    /** The pipe registered under {@code name}, or {@code null}. */
+    PipeSession get(String name) {
+        return byName.get(name);
+    }
+
     public Collection<PipeSession> sessions() {
         return List.copyOf(byName.values());
     }
@@ -79,12 +85,34 @@ public final class ClientRegistry {
             return byAddresses(target, Set.of(NetUtil.createInetAddressFromIpAddressString(stripBrackets(target))),
                     wait);
         }
-        return CompletableFuture.supplyAsync(() -> lookUp(target), resolverExecutor)
-                .thenCompose(addresses -> byAddresses(target, addresses, wait));
+        CompletableFuture<Set<InetAddress>> lookUp;
+        try {
+            lookUp = CompletableFuture.supplyAsync(() -> lookUp(target), resolverExecutor);
+        } catch (RejectedExecutionException busy) {
+            return CompletableFuture.failedFuture(new PipeException(PipeException.Kind.UNAVAILABLE,
+                    "too many host name look-ups at once; call " + target + " again later, or by its identity name"));
+        }
+        return lookUp.thenCompose(addresses -> addresses.isEmpty()
+                ? awaitUnknownName(target, wait)
+                : byAddresses(target, addresses, wait));
+    }
+
+    /**
+     * A name that is neither a client's nor a host's: after a server restart it may be a client that has not
+     * reconnected yet, so it is waited for before it is declared unknown.
+     */
+    private CompletableFuture<PipeSession> awaitUnknownName(String target, Duration wait) {
+        return await(target, session -> session.peer().name().equals(target), wait).exceptionallyCompose(error ->
+                CompletableFuture.failedFuture(error instanceof PipeException pipe
+                        && pipe.kind() == PipeException.Kind.UNAVAILABLE
+                        ? new PipeException(PipeException.Kind.NOT_FOUND, "no client named " + target
+                        + " connected within " + wait.toMillis() + " ms, and it does not resolve as a host name")
+                        : error));
     }
 
     private CompletableFuture<PipeSession> byAddresses(String target, Set<InetAddress> addresses, Duration wait) {
-        Predicate<PipeSession> atAddress = session -> addresses.contains(session.peer().address().getAddress());
+        Predicate<PipeSession> atAddress = session -> addresses.contains(session.peer().address().getAddress())
+                || session.peer().name().equals(target);
         List<PipeSession> matches = byName.values().stream()
                 .filter(PipeSession::isAvailable).filter(atAddress).collect(Collectors.toList());
         if (matches.size() == 1) {
@@ -114,12 +142,12 @@ public final class ClientRegistry {
         return waiter.future;
     }
 
+    /** The addresses {@code name} resolves to; none when it does not resolve. */
     private static Set<InetAddress> lookUp(String name) {
         try {
             return Set.of(InetAddress.getAllByName(name));
         } catch (UnknownHostException e) {
-            throw new PipeException(PipeException.Kind.NOT_FOUND,
-                    "no client is named " + name + " and it does not resolve as a host name");
+            return Set.of();
         }
     }
 

@@ -10,6 +10,7 @@ import io.restpipe.wire.FrameType;
 import io.restpipe.wire.proto.Heartbeat;
 import io.restpipe.wire.proto.HeartbeatReply;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +30,8 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
     private int nextId = 1;
     private long oldestUnansweredNanos = -1;
     private volatile long lastRttNanos = -1;
+    /** Probes waiting for the peer's next heartbeat reply. */
+    private final java.util.List<CompletableFuture<Boolean>> probes = new java.util.ArrayList<>();
 
     /** @param dropWhenLate true on the client, which drops the pipe when a reply is later than {@code timeout} */
     HeartbeatHandler(boolean dropWhenLate, Duration interval, Duration timeout, PipeMetrics metrics) {
@@ -69,6 +72,20 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
         ctx.writeAndFlush(Frame.of(nextId++, BEAT));
     }
 
+    /**
+     * Sends a heartbeat now and completes with true when the peer answers one within {@code wait}, false when it
+     * does not (or the pipe closes). Event loop only.
+     */
+    CompletableFuture<Boolean> probe(ChannelHandlerContext ctx, Duration wait) {
+        CompletableFuture<Boolean> answered = new CompletableFuture<>();
+        probes.add(answered);
+        ScheduledFuture<?> timeout = ctx.executor().schedule(() -> answered.complete(false), wait.toNanos(),
+                TimeUnit.NANOSECONDS);
+        answered.whenComplete((alive, error) -> timeout.cancel(false));
+        ctx.writeAndFlush(Frame.of(nextId++, BEAT));
+        return answered;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Frame frame) {
@@ -77,6 +94,8 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
                 return;
             }
             if (frame.type() == FrameType.HEARTBEAT_REPLY) {
+                probes.forEach(probe -> probe.complete(true));
+                probes.clear();
                 if (oldestUnansweredNanos >= 0) {
                     long rtt = ctx.executor().ticker().nanoTime() - oldestUnansweredNanos;
                     lastRttNanos = rtt;
@@ -94,6 +113,8 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
         if (ticker != null) {
             ticker.cancel(false);
         }
+        probes.forEach(probe -> probe.complete(false));
+        probes.clear();
         ctx.fireChannelInactive();
     }
 }

@@ -27,14 +27,24 @@ public final class InboundBody {
     private String abortedBecause;
     /** Bytes received and not yet granted back; a sender that goes past its credit breaks the protocol. */
     private final java.util.concurrent.atomic.AtomicLong outstanding = new java.util.concurrent.atomic.AtomicLong();
+    /** Bytes received and not yet consumed: while any are, the body still holds memory. */
+    private final java.util.concurrent.atomic.AtomicLong unconsumed = new java.util.concurrent.atomic.AtomicLong();
+    private final BodyMemory memory;
+    private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile boolean arrived;
 
-    /** @param onDiscard told when the receiver gives up on the body, so the sender can be stopped */
-    InboundBody(Channel channel, int id, boolean reply, long contentLength,
+    /**
+     * @param memory    the budget this body reserved its window from; given back once the body is wholly consumed
+     *                  or given up
+     * @param onDiscard told when the receiver gives up on the body, so the sender can be stopped
+     */
+    InboundBody(Channel channel, int id, boolean reply, long contentLength, BodyMemory memory,
                 java.util.function.Consumer<String> onDiscard) {
         this.channel = channel;
         this.id = id;
         this.reply = reply;
         this.contentLength = contentLength;
+        this.memory = memory;
         this.onDiscard = onDiscard;
     }
 
@@ -65,6 +75,9 @@ public final class InboundBody {
 
     /** The consumer is done with {@code bytes} more bytes; the sender may send that many more. Thread-safe. */
     public void consumed(int bytes) {
+        if (unconsumed.addAndGet(-bytes) <= 0 && arrived) {
+            releaseMemory();
+        }
         int total = consumedSinceGrant.addAndGet(bytes);
         if (total >= StreamWindow.GRANT_THRESHOLD) {
             int grant = consumedSinceGrant.getAndSet(0);
@@ -81,6 +94,8 @@ public final class InboundBody {
             if (!isDone()) {
                 abort("discarded by its receiver");
                 onDiscard.accept("receiver discarded the body");
+            } else {
+                dropWaiting();
             }
         });
     }
@@ -91,6 +106,7 @@ public final class InboundBody {
             data.release();
             return;
         }
+        unconsumed.addAndGet(data.readableBytes());
         long unacknowledged = outstanding.addAndGet(data.readableBytes());
         if (unacknowledged > StreamWindow.INITIAL_CREDIT) {
             data.release();
@@ -110,6 +126,10 @@ public final class InboundBody {
         }
         if (last) {
             ended = true;
+            arrived = true;
+            if (unconsumed.get() <= 0) {
+                releaseMemory();
+            }
             if (consumer != null) {
                 consumer.onEnd();
             }
@@ -128,14 +148,27 @@ public final class InboundBody {
     /** Ends the body unfinished; event loop only. */
     void abort(String reason) {
         if (ended || abortedBecause != null) {
+            dropWaiting();
             return;
         }
         abortedBecause = reason;
+        dropWaiting();
+        if (consumer != null) {
+            consumer.onAbort(reason);
+        }
+    }
+
+    /** Nobody will read what waits (the body ended or was given up before a consumer took it): free it. */
+    private void dropWaiting() {
         while (!waiting.isEmpty()) {
             ReferenceCountUtil.release(waiting.poll());
         }
-        if (consumer != null) {
-            consumer.onAbort(reason);
+        releaseMemory();
+    }
+
+    private void releaseMemory() {
+        if (released.compareAndSet(false, true)) {
+            memory.release(BodyMemory.STREAM_WINDOW);
         }
     }
 

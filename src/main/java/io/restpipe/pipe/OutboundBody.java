@@ -24,8 +24,12 @@ public final class OutboundBody {
     private final int id;
     private final boolean reply;
     private final Runnable onFinished;
+    /** Why a gathered body was given up: it grew past the collect limit. */
+    static final String TOO_LARGE = "body too large to gather";
+
     /** For a v1 peer, which cannot take body chunks: the body is gathered here and sent inline at the end. */
     private final Consumer<ByteBuf> collector;
+    private final long collectLimit;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition creditArrived = lock.newCondition();
     /** Bytes written but not yet sent, oldest first. */
@@ -43,11 +47,18 @@ public final class OutboundBody {
      * @param collector  when not null, takes the whole body at its end instead of it going out in chunks
      */
     OutboundBody(Channel channel, int id, boolean reply, Runnable onFinished, Consumer<ByteBuf> collector) {
+        this(channel, id, reply, onFinished, Long.MAX_VALUE, collector);
+    }
+
+    /** @param collectLimit the most bytes the collector gathers; past it the body is aborted as {@link #TOO_LARGE} */
+    OutboundBody(Channel channel, int id, boolean reply, Runnable onFinished, long collectLimit,
+                 Consumer<ByteBuf> collector) {
         this.channel = channel;
         this.id = id;
         this.reply = reply;
         this.onFinished = onFinished;
         this.collector = collector;
+        this.collectLimit = collectLimit;
         if (collector != null) {
             this.credit = Long.MAX_VALUE;
         }
@@ -55,6 +66,7 @@ public final class OutboundBody {
 
     /** Sends {@code data} (taking ownership of it) and returns whether the receiver has room for more now. */
     public boolean write(ByteBuf data) {
+        boolean tooLarge;
         lock.lock();
         try {
             if (endWanted || abortedBecause != null) {
@@ -63,13 +75,18 @@ public final class OutboundBody {
             }
             waiting.add(data);
             waitingBytes += data.readableBytes();
-            return hasRoom();
+            tooLarge = collector != null && waitingBytes > collectLimit;
+            if (!tooLarge) {
+                return hasRoom();
+            }
         } finally {
             lock.unlock();
             if (collector == null) {
                 sendSoon();
             }
         }
+        abort(TOO_LARGE);
+        return false;
     }
 
     /** Sends the end of the body, after whatever still waits for credit. */

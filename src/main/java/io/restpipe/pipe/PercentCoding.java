@@ -64,6 +64,25 @@ public final class PercentCoding {
         }
     }
 
+    /**
+     * Encodes a decoded path segment for a request line: the characters a segment may hold as they are (RFC 3986
+     * pchar) stay, everything else is escaped, {@code / ? # %} included, so the segment stays one segment.
+     */
+    public static String encodePathSegment(String value) {
+        StringBuilder out = new StringBuilder(value.length() + 8);
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "-._~!$&'()*+,;=:@".indexOf(c) >= 0) {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return out.toString();
+    }
+
     /** Encodes everything but unreserved characters, so the result is one safe path segment. */
     public static String encodeSegment(String value) {
         StringBuilder out = new StringBuilder(value.length());

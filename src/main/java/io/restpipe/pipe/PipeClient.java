@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * PipeClient client = new PipeClient(InetSocketAddress.createUnresolved("server", 1234), settings, ssl,
- *         dispatcher, listener, metrics, EventLoops.create("pipe", 1));
+ *         dispatcher, listener, metrics, BodyMemory.unlimited(), EventLoops.create("pipe", 1));
  * client.start();
  * client.call(PipeEvent.of("GET", "time")).get();
  * }</pre>
@@ -46,10 +46,12 @@ public final class PipeClient implements AutoCloseable {
 
     /**
      * @param serverAddress where to dial; an unresolved address is looked up afresh on every attempt
+     * @param bodyMemory    the budget of this side's bodies, shared with its gateway
      * @param group         the event loops the pipe runs on; the caller shuts them down after {@link #close()}
      */
     public PipeClient(InetSocketAddress serverAddress, PipeSettings settings, SslContext sslContext,
-                      EventDispatcher dispatcher, PipeListener listener, PipeMetrics metrics, EventLoopGroup group) {
+                      EventDispatcher dispatcher, PipeListener listener, PipeMetrics metrics, BodyMemory bodyMemory,
+                      EventLoopGroup group) {
         this.serverAddress = serverAddress;
         this.settings = settings;
         this.listener = listener;
@@ -63,7 +65,7 @@ public final class PipeClient implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.heartbeatTimeout().toMillis())
-                .handler(new PipeInitializer(true, sslContext, serverAddress, settings, dispatcher, metrics,
+                .handler(new PipeInitializer(true, sslContext, serverAddress, settings, dispatcher, metrics, bodyMemory,
                         this::sessionStarted));
     }
 

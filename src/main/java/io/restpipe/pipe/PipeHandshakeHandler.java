@@ -26,14 +26,16 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
     private final PipeSettings settings;
     private final EventDispatcher dispatcher;
     private final PipeMetrics metrics;
+    private final BodyMemory bodyMemory;
     private final Consumer<PipeSession> onSession;
 
     PipeHandshakeHandler(boolean clientSide, PipeSettings settings, EventDispatcher dispatcher,
-                         PipeMetrics metrics, Consumer<PipeSession> onSession) {
+                         PipeMetrics metrics, BodyMemory bodyMemory, Consumer<PipeSession> onSession) {
         this.clientSide = clientSide;
         this.settings = settings;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
+        this.bodyMemory = bodyMemory;
         this.onSession = onSession;
     }
 
@@ -68,7 +70,8 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
         X509Certificate peerCert = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
         PeerInfo peer = new PeerInfo(CertificateNames.commonName(peerCert),
                 (InetSocketAddress) ctx.channel().remoteAddress());
-        PipeSession session = new PipeSession(ctx.channel(), peer, clientSide, dispatcher, settings, metrics);
+        PipeSession session = new PipeSession(ctx.channel(), peer, clientSide, dispatcher, settings, metrics,
+                bodyMemory);
         ctx.pipeline().addLast("session", session);
         ctx.pipeline().remove(this);
         onSession.accept(session);

@@ -32,15 +32,16 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
     private final PipeMetrics metrics;
     private final ByteCountingHandler byteCounter;
     private final Consumer<PipeSession> onSession;
-    private final PipeLimiter limiter;
+    private final ConnectionLimit limiter;
     private final HandshakeGate gate;
+    private final BodyMemory bodyMemory;
 
     /**
      * @param serverAddress the host and port the client dialed, whose host the server certificate must name;
      *                      {@code null} on the server
      */
     PipeInitializer(boolean clientSide, SslContext sslContext, InetSocketAddress serverAddress,
-                    PipeSettings settings, EventDispatcher dispatcher, PipeMetrics metrics,
+                    PipeSettings settings, EventDispatcher dispatcher, PipeMetrics metrics, BodyMemory bodyMemory,
                     Consumer<PipeSession> onSession) {
         this.clientSide = clientSide;
         this.sslContext = sslContext;
@@ -50,7 +51,8 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
         this.metrics = metrics;
         this.byteCounter = new ByteCountingHandler(metrics);
         this.onSession = onSession;
-        this.limiter = clientSide ? null : new PipeLimiter(settings.maxPipes());
+        this.bodyMemory = bodyMemory;
+        this.limiter = clientSide ? null : new ConnectionLimit(settings.maxPipes(), "pipes (--max-pipes)", null);
         this.gate = clientSide ? null : new HandshakeGate(HandshakeGate.DEFAULT_MAX_IN_PROGRESS);
     }
 
@@ -96,9 +98,12 @@ final class PipeInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast("frameDecoder", new FrameDecoder(settings.maxFramePayload()));
         pipeline.addLast("frameEncoder", ENCODER);
         pipeline.addLast("chunkEncoder", CHUNK_ENCODER);
+        // Closes a peer that reads none of its replies after one heartbeat interval, before the server's check for
+        // silent peers (twice the interval) would blame the silence this side caused by not reading.
+        pipeline.addLast("replyBacklog", new ReplyBacklog(settings.maxQueuedBytes(), settings.heartbeatInterval()));
         // Before the heartbeats, so that the server's first frame (even a heartbeat reply) reaches it.
         pipeline.addLast("handshake", new PipeHandshakeHandler(clientSide, settings, dispatcher, metrics,
-                onSession));
+                bodyMemory, onSession));
         pipeline.addLast("heartbeat", new HeartbeatHandler(clientSide, settings.heartbeatInterval(),
                 settings.heartbeatTimeout(), metrics));
     }

@@ -9,7 +9,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Accepts pipes from clients over mutual TLS and calls them by target. Thread-safe.
  *
  * <pre>{@code
- * PipeServer server = new PipeServer(settings, ssl, dispatcher, listener, metrics, EventLoops.create("pipe", 0));
+ * PipeServer server = new PipeServer(settings, ssl, dispatcher, listener, metrics, BodyMemory.unlimited(),
+ *         EventLoops.create("pipe", 0));
  * server.bind(new InetSocketAddress("0.0.0.0", 1234));
  * server.call("fileserver", PipeEvent.of("GET", "time")).get();
  * }</pre>
@@ -27,6 +29,12 @@ import org.slf4j.LoggerFactory;
 public final class PipeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PipeServer.class);
     private static final Duration IDLE_NOTICE = Duration.ofMinutes(1);
+    private static final int RESOLVER_THREADS = 8;
+    /** How long a connected client's pipe has to answer a heartbeat when a new pipe claims its name. */
+    static final Duration LIVENESS_PROBE = Duration.ofSeconds(1);
+    private static final RepeatedLog conflicts = new RepeatedLog(log, org.slf4j.event.Level.WARN,
+            Duration.ofSeconds(10));
+    private static final int RESOLVER_QUEUE = 1_000;
 
     private final PipeSettings settings;
     private final PipeListener listener;
@@ -42,14 +50,22 @@ public final class PipeServer implements AutoCloseable {
     private final ServerBootstrap bootstrap;
     private volatile Channel serverChannel;
 
-    /** @param group the event loops the pipes run on; the caller shuts them down after {@link #close()} */
+    /**
+     * @param bodyMemory the budget of this side's bodies, shared with its gateway
+     * @param group      the event loops the pipes run on; the caller shuts them down after {@link #close()}
+     */
     public PipeServer(PipeSettings settings, SslContext sslContext, EventDispatcher dispatcher,
-                      PipeListener listener, PipeMetrics metrics, EventLoopGroup group) {
+                      PipeListener listener, PipeMetrics metrics, BodyMemory bodyMemory, EventLoopGroup group) {
         this.settings = settings;
         this.listener = listener;
         this.metrics = metrics;
         this.group = group;
-        this.resolver = Executors.newCachedThreadPool(new DefaultThreadFactory("restpipe-resolver", true));
+        // Host name look-ups block: a few threads and a bounded queue, so callers naming random hosts cannot
+        // spawn a thread each; past the queue a call gets 503.
+        ThreadPoolExecutor lookUps = new ThreadPoolExecutor(RESOLVER_THREADS, RESOLVER_THREADS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(RESOLVER_QUEUE), new DefaultThreadFactory("restpipe-resolver", true));
+        lookUps.allowCoreThreadTimeOut(true);
+        this.resolver = lookUps;
         this.registry = new ClientRegistry(group, resolver);
         this.bootstrap = new ServerBootstrap()
                 .group(acceptor, group)
@@ -62,7 +78,7 @@ public final class PipeServer implements AutoCloseable {
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new PipeInitializer(false, sslContext, null, settings, dispatcher, metrics,
+                .childHandler(new PipeInitializer(false, sslContext, null, settings, dispatcher, metrics, bodyMemory,
                         this::sessionStarted));
     }
 
@@ -105,13 +121,41 @@ public final class PipeServer implements AutoCloseable {
                 .thenApply(session -> session.start(event, timeout, streamBody, contentLength));
     }
 
+    /**
+     * A pipe named like a connected client is let in only if that client's pipe is dead: it must answer a heartbeat
+     * within {@link #LIVENESS_PROBE}, else it is replaced. A live client can so never be displaced, by a stolen or
+     * duplicated certificate, while one whose connection died silently comes back at once.
+     */
     private void sessionStarted(PipeSession session) {
+        PipeSession existing = registry.get(session.peer().name());
+        if (existing == null || !existing.isAvailable()) {
+            admit(session);
+            return;
+        }
+        existing.probe(LIVENESS_PROBE).thenAccept(alive -> session.channel().eventLoop().execute(() -> {
+            if (!session.isAvailable()) {
+                return;
+            }
+            if (!alive) {
+                admit(session);
+                return;
+            }
+            String conflict = "client " + session.peer().name() + " is already connected from "
+                    + existing.peer().address() + " and answers heartbeats; a second pipe with the same identity "
+                    + "is refused (is this certificate used on two machines?)";
+            conflicts.log(session.peer().name(), "refusing a pipe from " + session.peer().address() + ": " + conflict);
+            session.refuse(conflict);
+        }));
+    }
+
+    private void admit(PipeSession session) {
         PeerInfo peer = session.peer();
         PipeSession replaced = registry.add(session);
         boolean resumed = session.resumedTls();
         metrics.pipeUp(resumed);
         if (replaced != null) {
-            replaced.close("replaced by a newer pipe from " + peer.address());
+            replaced.close("replaced by a newer pipe from " + peer.address() + " (this one did not answer a heartbeat"
+                    + " within " + LIVENESS_PROBE.toMillis() + " ms)");
         }
         log.info("client {} connected from {}{}", peer.name(), peer.address(), resumed ? " (TLS session resumed)" : "");
         listener.clientAdded(peer, registry.size());

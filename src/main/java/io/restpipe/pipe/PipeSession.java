@@ -47,12 +47,16 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PipeSession.class);
     private static final AttributeKey<String> CLOSE_REASON = AttributeKey.valueOf("restpipe.closeReason");
     private static final String SOFTWARE = "restpipe-java";
+    private static final RepeatedLog refusals = new RepeatedLog(log, org.slf4j.event.Level.WARN,
+            Duration.ofSeconds(10));
     private static final List<String> CAPABILITIES = List.of("arguments", "headers", "cancel", "goaway", "stream");
 
     private final Channel channel;
     private final PeerInfo peer;
     private final EventDispatcher dispatcher;
+    private final PipeSettings settings;
     private final PipeMetrics metrics;
+    private final BodyMemory bodyMemory;
     private final Instant connectedSince = Instant.now();
     private final AtomicInteger nextId;
     private final Map<Integer, OutboundCall> outbound = new ConcurrentHashMap<>();
@@ -63,11 +67,13 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     private volatile boolean goingAway;
 
     PipeSession(Channel channel, PeerInfo peer, boolean clientSide, EventDispatcher dispatcher,
-                PipeSettings settings, PipeMetrics metrics) {
+                PipeSettings settings, PipeMetrics metrics, BodyMemory bodyMemory) {
         this.channel = channel;
         this.peer = peer;
         this.dispatcher = dispatcher;
+        this.settings = settings;
         this.metrics = metrics;
+        this.bodyMemory = bodyMemory;
         // Ids never collide between the two directions: the client's calls are odd, the server's even.
         this.nextId = new AtomicInteger(clientSide ? 1 : 2);
         this.v1Peer = !clientSide;
@@ -156,10 +162,19 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
                     peer.name() + " speaks protocol v1, which cannot take a streamed request body"));
             return new PipeCall(null, reply);
         }
+        if (outbound.size() >= settings.maxPipeCalls()) {
+            reply.completeExceptionally(new PipeException(PipeException.Kind.UNAVAILABLE, "too many calls in flight to "
+                    + peer.name() + " (limit " + settings.maxPipeCalls() + " per pipe, --max-pipe-calls)"));
+            return new PipeCall(null, reply);
+        }
+        if (streamBody && !bodyMemory.tryReserve(BodyMemory.STREAM_WINDOW)) {
+            reply.completeExceptionally(new PipeException(PipeException.Kind.UNAVAILABLE, bodyMemory.exhausted()));
+            return new PipeCall(null, reply);
+        }
         int id = allocateId();
         OutboundCall call = new OutboundCall(event.verb(), reply, System.nanoTime());
         if (streamBody) {
-            call.requestBody = new OutboundBody(channel, id, false, () -> { }, null);
+            call.requestBody = new OutboundBody(channel, id, false, this::releaseWindow, null);
         }
         outbound.put(id, call);
         metrics.callStarted();
@@ -192,6 +207,30 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         send(0, GoAway.newBuilder().setReason(reason).build());
     }
 
+    /** Tells the peer why its pipe is not accepted, then closes it. */
+    void refuse(String reason) {
+        goingAway = true;
+        channel.writeAndFlush(Frame.of(0, GoAway.newBuilder().setReason(reason).setRefused(true).build()))
+                .addListener(written -> close("refused: " + reason));
+    }
+
+    /**
+     * Completes with true when the peer answers a heartbeat sent now within {@code wait}: it is alive, whatever its
+     * last frame was; false when it does not.
+     */
+    CompletableFuture<Boolean> probe(Duration wait) {
+        CompletableFuture<Boolean> alive = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            ChannelHandlerContext heartbeat = channel.pipeline().context(HeartbeatHandler.class);
+            if (heartbeat == null || !channel.isActive()) {
+                alive.complete(false);
+            } else {
+                ((HeartbeatHandler) heartbeat.handler()).probe(heartbeat, wait).thenAccept(alive::complete);
+            }
+        });
+        return alive;
+    }
+
     public void close(String reason) {
         closeWithReason(channel, reason);
     }
@@ -220,7 +259,13 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
                     frame.as(HelloReply.class).getProtocolVersion());
             case GOAWAY -> {
                 goingAway = true;
-                log.info("{} is going away: {}", peer.name(), frame.as(GoAway.class).getReason());
+                GoAway goAway = frame.as(GoAway.class);
+                if (goAway.getRefused()) {
+                    log.warn("{} refused this pipe: {}", peer.name(), goAway.getReason());
+                    closeWithReason(channel, "refused by " + peer.name() + ": " + goAway.getReason());
+                } else {
+                    log.info("{} is going away: {}", peer.name(), goAway.getReason());
+                }
             }
             default -> throw new FrameException("unexpected " + frame.type() + " frame");
         }
@@ -230,11 +275,19 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         if (wire.getVersion() < WireMapping.PROTOCOL_VERSION) {
             v1Peer = true;
         }
+        String refusal = refusal(wire);
+        if (refusal != null) {
+            // Chunks of a refused body find no call and are dropped as they arrive.
+            refusals.log("refused " + peer.name() + refusal, "refusing a call from " + peer.name() + ": " + refusal);
+            metrics.eventReceived(wire.getVerb(), PipeReply.CODE_REFUSED);
+            send(id, WireMapping.toWire(PipeReply.refused(refusal), false, -1));
+            return;
+        }
         InboundCall call = new InboundCall();
         PipeEvent event = WireMapping.fromWire(wire);
         if (wire.getBodyFollows()) {
             call.requestBody = new InboundBody(channel, id, false,
-                    wire.hasContentLength() ? wire.getContentLength() : -1, reason -> { });
+                    wire.hasContentLength() ? wire.getContentLength() : -1, bodyMemory, reason -> { });
             event = event.withStream(call.requestBody);
         }
         Instant deadline = event.timeout() == null ? null : Instant.now().plus(event.timeout());
@@ -253,22 +306,25 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
             @Override
             public OutboundBody replyStreamed(PipeReply head, long contentLength) {
                 if (!call.answered.compareAndSet(false, true) || !inbound.containsKey(id)) {
-                    OutboundBody dropped = new OutboundBody(channel, id, true, () -> { }, null);
-                    dropped.abort("call was cancelled");
-                    return dropped;
+                    return abandonedBody("call was cancelled");
+                }
+                if (!bodyMemory.tryReserve(BodyMemory.STREAM_WINDOW)) {
+                    inbound.remove(id, call);
+                    call.discardRequestBody();
+                    metrics.eventReceived(verb, PipeReply.CODE_REFUSED);
+                    refusals.log("no body memory", "refusing to stream a reply to " + peer.name() + ": "
+                            + bodyMemory.exhausted());
+                    send(id, WireMapping.toWire(PipeReply.refused(bodyMemory.exhausted()), false, -1));
+                    return abandonedBody(bodyMemory.exhausted());
                 }
                 metrics.eventReceived(verb, head.code());
                 Runnable finished = () -> {
+                    releaseWindow();
                     inbound.remove(id, call);
                     call.discardRequestBody();
                 };
                 if (v1Peer) {
-                    // v1 knows no body chunks: gather the body and send it inline at the end.
-                    call.replyBody = new OutboundBody(channel, id, true, finished, body -> {
-                        byte[] bytes = ByteBufUtil.getBytes(body);
-                        body.release();
-                        send(id, WireMapping.toWire(withBody(head, bytes), false, -1));
-                    });
+                    call.replyBody = v1ReplyBody(id, head, finished);
                 } else {
                     call.replyBody = new OutboundBody(channel, id, true, finished, null);
                     send(id, WireMapping.toWire(head, true, contentLength));
@@ -276,6 +332,50 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
                 return call.replyBody;
             }
         }));
+    }
+
+    /**
+     * A v1 peer knows no body chunks: the reply body is gathered, up to a frame's size, and sent inline at its end;
+     * a larger one is answered 502 instead.
+     */
+    private OutboundBody v1ReplyBody(int id, PipeReply head, Runnable finished) {
+        int limit = settings.maxFramePayload() / 2;
+        OutboundBody[] body = new OutboundBody[1];
+        body[0] = new OutboundBody(channel, id, true, () -> {
+            finished.run();
+            if (OutboundBody.TOO_LARGE.equals(body[0].abortReason())) {
+                send(id, WireMapping.toWire(PipeReply.error(PipeReply.CODE_UPSTREAM_FAILED, 502, "the reply body is over "
+                        + limit + " bytes, more than a protocol v1 peer can take inline"), false, -1));
+            }
+        }, limit, whole -> {
+            byte[] bytes = ByteBufUtil.getBytes(whole);
+            whole.release();
+            send(id, WireMapping.toWire(withBody(head, bytes), false, -1));
+        });
+        return body[0];
+    }
+
+    /** A body for a call that is over: whatever the handler writes to it is dropped. */
+    private OutboundBody abandonedBody(String reason) {
+        OutboundBody dropped = new OutboundBody(channel, 0, true, () -> { }, null);
+        dropped.abort(reason);
+        return dropped;
+    }
+
+    /** Why an arriving event is refused without running it, or {@code null} when it may run. */
+    private String refusal(Event wire) {
+        if (inbound.size() >= settings.maxPipeCalls()) {
+            return "too many calls in flight from " + peer.name() + " (limit " + settings.maxPipeCalls()
+                    + " per pipe, --max-pipe-calls)";
+        }
+        if (wire.getBodyFollows() && !bodyMemory.tryReserve(BodyMemory.STREAM_WINDOW)) {
+            return bodyMemory.exhausted();
+        }
+        return null;
+    }
+
+    private void releaseWindow() {
+        bodyMemory.release(BodyMemory.STREAM_WINDOW);
     }
 
     private void replyArrived(int id, EventReply wire) {
@@ -291,11 +391,19 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
             // The peer answered before taking the whole request body; the rest is not wanted.
             call.requestBody.abort("the reply arrived first");
         }
+        if (wire.getBodyFollows() && !bodyMemory.tryReserve(BodyMemory.STREAM_WINDOW)) {
+            refusals.log("no body memory", "refusing a reply streamed by " + peer.name() + ": "
+                    + bodyMemory.exhausted());
+            failOutbound(id, new PipeException(PipeException.Kind.UNAVAILABLE, bodyMemory.exhausted()),
+                    "no_body_memory");
+            send(id, Cancel.newBuilder().setReason("the caller is out of memory for bodies").build());
+            return;
+        }
         PipeReply reply = WireMapping.fromWire(wire);
         metrics.eventSent(call.verb, reply.code(), System.nanoTime() - call.startNanos);
         if (wire.getBodyFollows()) {
             call.replyBody = new InboundBody(channel, id, true,
-                    wire.hasContentLength() ? wire.getContentLength() : -1, reason -> {
+                    wire.hasContentLength() ? wire.getContentLength() : -1, bodyMemory, reason -> {
                         if (outbound.remove(id, call)) {
                             send(id, Cancel.newBuilder().setReason(reason).build());
                         }

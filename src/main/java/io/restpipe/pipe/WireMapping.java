@@ -33,6 +33,9 @@ final class WireMapping {
             wire.setVerb(event.verb().toLowerCase(Locale.ROOT)).setNoun(nounWithArguments(event));
         } else {
             wire.setVerb(event.verb()).setNoun(event.noun()).addAllArguments(event.arguments());
+            if (event.hasEncodedSlash()) {
+                wire.addAllNounPath(event.nounPath());
+            }
         }
         if (!event.query().isEmpty()) {
             wire.setQuery(event.query());
@@ -66,7 +69,9 @@ final class WireMapping {
         }
         return new PipeEvent(wire.getVerb(), noun, arguments, wire.getQuery(), headers,
                 wire.hasMimetype() ? wire.getMimetype() : null, wire.getData().toByteArray(),
-                wire.hasTimeoutMs() ? Duration.ofMillis(wire.getTimeoutMs()) : null, null);
+                wire.hasTimeoutMs() ? Duration.ofMillis(wire.getTimeoutMs()) : null, null,
+                wire.getNounPathCount() > 0 && String.join("/", wire.getNounPathList()).equals(noun)
+                        ? wire.getNounPathList() : null);
     }
 
     static EventReply toWire(PipeReply reply, boolean bodyFollows, long contentLength) {

@@ -44,7 +44,7 @@ class PipeSessionTest {
         channel = new EmbeddedChannel();
         channel.freezeTime();
         session = new PipeSession(channel, PEER, clientSide, dispatcher, PipeSettings.defaults(),
-                PipeMetrics.discarding());
+                PipeMetrics.discarding(), BodyMemory.unlimited());
         channel.pipeline().addLast(session);
     }
 

@@ -1,0 +1,79 @@
+package io.restpipe.pipe;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.restpipe.wire.Frame;
+import io.restpipe.wire.FrameType;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bounds what a peer can make this side queue by asking and never reading the answers: counts the bytes of replies
+ * (heartbeat replies, event replies, hello replies) written but not yet taken by the socket. Past the limit it
+ * stops reading from the peer, so its requests stop arriving; below half it reads again. A peer still past the limit
+ * after the grace period is not reading at all: its pipe is closed. Bodies are not counted: their credit bounds
+ * them, and counting them could stop both ends of a busy pipe reading at once. Event loop only.
+ */
+final class ReplyBacklog extends ChannelOutboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ReplyBacklog.class);
+    private static final RepeatedLog pauses = new RepeatedLog(log, org.slf4j.event.Level.WARN, Duration.ofSeconds(10));
+
+    private final long limit;
+    private final Duration grace;
+    private long queued;
+    private boolean paused;
+    private ScheduledFuture<?> closer;
+
+    ReplyBacklog(long limit, Duration grace) {
+        this.limit = limit;
+        this.grace = grace;
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof Frame frame && isReply(frame.type())) {
+            long size = Frame.HEADER_LENGTH + frame.message().getSerializedSize();
+            queued += size;
+            ChannelPromise counted = promise.unvoid();
+            counted.addListener(done -> taken(ctx, size));
+            ctx.write(msg, counted);
+            if (queued > limit && !paused) {
+                pause(ctx);
+            }
+            return;
+        }
+        ctx.write(msg, promise);
+    }
+
+    private static boolean isReply(FrameType type) {
+        return type == FrameType.HEARTBEAT_REPLY || type == FrameType.EVENT_REPLY || type == FrameType.HELLO_REPLY;
+    }
+
+    private void pause(ChannelHandlerContext ctx) {
+        paused = true;
+        ctx.channel().config().setAutoRead(false);
+        pauses.log("backlog " + ctx.channel().remoteAddress(), "pipe to " + ctx.channel().remoteAddress() + ": "
+                + queued + " bytes of replies wait for a peer that is not reading them (limit " + limit
+                + ", --max-queued-bytes): not reading from it until it takes them");
+        closer = ctx.executor().schedule(() -> {
+            if (paused) {
+                PipeSession.closeWithReason(ctx.channel(), "the peer took none of its replies for "
+                        + grace.toMillis() + " ms (" + queued + " bytes queued, --max-queued-bytes " + limit + ")");
+            }
+        }, grace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void taken(ChannelHandlerContext ctx, long size) {
+        queued -= size;
+        if (paused && queued <= limit / 2) {
+            paused = false;
+            closer.cancel(false);
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.restpipe.pipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.restpipe.wire.Frame;
+import io.restpipe.wire.proto.Event;
+import io.restpipe.wire.proto.Heartbeat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** A peer that asks and never reads the answers: its heartbeat and event replies pile up, and it pays for it. */
+class ReplyBacklogTest {
+    private static final Duration GRACE = Duration.ofSeconds(5);
+    /** Eleven heartbeat replies (10 bytes each) are past it. */
+    private static final int LIMIT = 100;
+
+    /** A socket nobody reads from: writes never complete until {@link #drain}. */
+    private static final class StuckSocket extends ChannelOutboundHandlerAdapter {
+        final List<ChannelPromise> pending = new ArrayList<>();
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            ReferenceCountUtil.release(msg);
+            pending.add(promise);
+        }
+
+        void drain() {
+            pending.forEach(ChannelPromise::setSuccess);
+            pending.clear();
+        }
+    }
+
+    private final StuckSocket socket = new StuckSocket();
+
+    private EmbeddedChannel channel() {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        channel.freezeTime();
+        channel.pipeline().addLast(socket, new ReplyBacklog(LIMIT, GRACE),
+                new HeartbeatHandler(false, Duration.ofHours(1), Duration.ofHours(1), PipeMetrics.discarding()));
+        return channel;
+    }
+
+    private static void heartbeats(EmbeddedChannel channel, int count) {
+        for (int i = 0; i < count; i++) {
+            channel.writeInbound(Frame.of(i, Heartbeat.getDefaultInstance()));
+        }
+    }
+
+    @Test
+    void stopsReadingFromAPeerPastTheLimitAndReadsAgainOnceItTakesItsReplies() {
+        EmbeddedChannel channel = channel();
+        heartbeats(channel, 10);
+        assertThat(channel.config().isAutoRead()).as("100 bytes queued: at the limit, not past it").isTrue();
+        heartbeats(channel, 1);
+        assertThat(channel.config().isAutoRead()).as("past the limit").isFalse();
+
+        socket.drain();
+        assertThat(channel.config().isAutoRead()).isTrue();
+        assertThat(channel.isActive()).isTrue();
+        channel.advanceTimeBy(GRACE.toMillis() * 2, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).as("it took its replies in time").isTrue();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void closesThePipeOfAPeerThatTakesNoRepliesForTheGracePeriod() {
+        EmbeddedChannel channel = channel();
+        heartbeats(channel, 20);
+        assertThat(channel.config().isAutoRead()).isFalse();
+        channel.advanceTimeBy(GRACE.toMillis() - 1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).isTrue();
+        channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).isFalse();
+        assertThat(PipeSession.closeReason(channel, null)).contains("took none of its replies")
+                .contains("--max-queued-bytes");
+        socket.drain();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void ownCallsAreNotCountedAsReplies() {
+        EmbeddedChannel channel = channel();
+        for (int i = 0; i < 50; i++) {
+            channel.writeAndFlush(Frame.of(2 * i, Event.newBuilder().setVerb("GET").setNoun("time").build()));
+        }
+        assertThat(channel.config().isAutoRead()).isTrue();
+        socket.drain();
+        channel.finishAndReleaseAll();
+    }
+}
