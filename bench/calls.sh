@@ -10,7 +10,23 @@
 # --latency figures), and one sequential caller (wrk -t1 -c1) whose p50/p99/p99.9 are computed from the raw time
 # of every request (bench/raw-latency.lua), not from wrk's histogram.
 # The JVMs are warmed up first (WARM_SECONDS, default 30): their JIT needs that long on 2 busy cores.
+#
+#   BASELINE_JAR=/tmp/old/restpipe.jar bench/calls.sh   # also the RestPipe rows of an older build, and new/baseline
+#
+# With BASELINE_JAR the baseline's RestPipe rows are measured in a second block, after the new build's: the new
+# build's JVMs are stopped, the baseline's server and client JVMs (same flags, their own PKI made by that jar) are
+# started, warmed up the same way, then the nginx direct and ssh -L rows are measured again and after them the
+# baseline's RestPipe rows. Not interleaved row by row: on 2 cores that needs either both builds' JVM pairs alive at
+# once, where the idle pair's JIT compiler, GC and timers take CPU from the pair being measured, or a restart and a
+# full warm-up at every switch. Each block runs the same sequence (start, warm-up, the two other rows while its JVMs
+# idle, its RestPipe rows), so neither build is measured with its JIT further behind; the other rows measured in both
+# blocks show how much the machine itself moved between them, the noise to read the new/baseline ratios against.
 set -euo pipefail
+BASELINE=${BASELINE_JAR:-}
+if [ -n "$BASELINE" ]; then # resolved before the cd below
+  [ -f "$BASELINE" ] || { echo "bench: BASELINE_JAR=$BASELINE is not a file" >&2; exit 1; }
+  BASELINE="$(cd "$(dirname "$BASELINE")" && pwd)/$(basename "$BASELINE")"
+fi
 cd "$(dirname "$0")"
 source ./lib.sh
 
@@ -29,16 +45,24 @@ start_nginx "$WORK" 'keepalive_requests 1000000;
     location ~ ^/(time|forward-time)$ { default_type application/json; return 200 '"'"'{"time_from_server": 1402897823.882672}'"'"'; }
   }'
 
-make_pki "$JAR" "$WORK/pki" bench
-PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); CLIENT_HTTP=$(free_port)
-start_bg java $RESTPIPE_JVM ${JAVA_OPTS:-} -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" --http "127.0.0.1:$SERVER_HTTP" \
-  --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" --ca "$WORK/pki/ca.crt.pem" \
-  --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/server.out" 2>&1
-start_bg java $RESTPIPE_JVM ${JAVA_OPTS:-} -jar "$JAR" client --server "localhost:$PIPE_PORT" --http "127.0.0.1:$CLIENT_HTTP" \
-  --cert "$WORK/pki/bench.crt.pem" --key "$WORK/pki/bench.key.pem" --ca "$WORK/pki/ca.crt.pem" \
-  >"$WORK/logs/client.out" 2>&1
-wait_port "$CLIENT_HTTP"
-wait_pipe_up "$CLIENT_HTTP"
+# A RestPipe server and client JVM of JAR on fresh ports, with a PKI made by that jar; sets CLIENT_HTTP, SERVER_PID,
+# CLIENT_PID.  start_restpipe JAR SUFFIX (of the PKI directory and the log files: "" or "-baseline")
+start_restpipe() {
+  local jar=$1 pki="$WORK/pki$2" pipe_port server_http
+  make_pki "$jar" "$pki" bench
+  pipe_port=$(free_port); server_http=$(free_port); CLIENT_HTTP=$(free_port)
+  start_bg java $RESTPIPE_JVM ${JAVA_OPTS:-} -jar "$jar" server --pipe-listen "127.0.0.1:$pipe_port" --http "127.0.0.1:$server_http" \
+    --cert "$pki/server.crt.pem" --key "$pki/server.key.pem" --ca "$pki/ca.crt.pem" \
+    --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/server$2.out" 2>&1
+  SERVER_PID=$LAST_PID
+  start_bg java $RESTPIPE_JVM ${JAVA_OPTS:-} -jar "$jar" client --server "localhost:$pipe_port" --http "127.0.0.1:$CLIENT_HTTP" \
+    --cert "$pki/bench.crt.pem" --key "$pki/bench.key.pem" --ca "$pki/ca.crt.pem" \
+    >"$WORK/logs/client$2.out" 2>&1
+  CLIENT_PID=$LAST_PID
+  wait_port "$CLIENT_HTTP"
+  wait_pipe_up "$CLIENT_HTTP"
+}
+start_restpipe "$JAR" ""
 
 ssh_tunnel "$WORK" "$NGINX_PORT"
 
@@ -55,27 +79,67 @@ measure() {
   echo "$rps $p50 $p99 $max $seq"
 }
 
-echo "bench: warming up the JVMs for $WARM s" >&2
-wrk -t2 -c64 -d"$((WARM * 2 / 3))"s "http://127.0.0.1:$CLIENT_HTTP/server/time" >/dev/null
-wrk -t2 -c64 -d"$((WARM / 3))"s "http://127.0.0.1:$CLIENT_HTTP/server/forward-time" >/dev/null
+warm_up() {
+  echo "bench: warming up the JVMs for $WARM s" >&2
+  wrk -t2 -c64 -d"$((WARM * 2 / 3))"s "http://127.0.0.1:$CLIENT_HTTP/server/time" >/dev/null
+  wrk -t2 -c64 -d"$((WARM / 3))"s "http://127.0.0.1:$CLIENT_HTTP/server/forward-time" >/dev/null
+}
+warm_up
 
 echo "bench: measuring" >&2
-read -r D1 D2 D3 D4 D5 D6 D7 D8 <<<"$(measure "http://127.0.0.1:$NGINX_PORT/time")"
-read -r S1 S2 S3 S4 S5 S6 S7 S8 <<<"$(measure "http://127.0.0.1:$SSH_LOCAL/time")"
-read -r R1 R2 R3 R4 R5 R6 R7 R8 <<<"$(measure "http://127.0.0.1:$CLIENT_HTTP/server/time")"
+D=$(measure "http://127.0.0.1:$NGINX_PORT/time"); read -r D1 D2 D3 D4 D5 D6 D7 D8 <<<"$D"
+S=$(measure "http://127.0.0.1:$SSH_LOCAL/time"); read -r S1 S2 S3 S4 S5 S6 S7 S8 <<<"$S"
+R=$(measure "http://127.0.0.1:$CLIENT_HTTP/server/time"); read -r R1 R2 R3 R4 R5 R6 R7 R8 <<<"$R"
 # No handler takes the noun "forward-time", so the server replays it to nginx.
-read -r F1 F2 F3 F4 F5 F6 F7 F8 <<<"$(measure "http://127.0.0.1:$CLIENT_HTTP/server/forward-time")"
+F=$(measure "http://127.0.0.1:$CLIENT_HTTP/server/forward-time"); read -r F1 F2 F3 F4 F5 F6 F7 F8 <<<"$F"
 
+if [ -n "$BASELINE" ]; then
+  # The second block (see the top): the new build's JVMs are gone before the baseline's start.
+  stop_bg "$SERVER_PID" "$CLIENT_PID"
+  echo "bench: baseline $BASELINE" >&2
+  start_restpipe "$BASELINE" -baseline
+  warm_up
+  echo "bench: measuring (baseline block)" >&2
+  D_B=$(measure "http://127.0.0.1:$NGINX_PORT/time")
+  S_B=$(measure "http://127.0.0.1:$SSH_LOCAL/time")
+  R_B=$(measure "http://127.0.0.1:$CLIENT_HTTP/server/time")
+  F_B=$(measure "http://127.0.0.1:$CLIENT_HTTP/server/forward-time")
+  stop_bg "$SERVER_PID" "$CLIENT_PID"
+fi
+
+W=27; [ -n "$BASELINE" ] && W=36
 printf '\nsmall calls on 127.0.0.1, %s s per run; latencies in ms\n' "$RUN"
-printf '%-27s %-33s | %s\n' "" "64 callers (wrk --latency)" "1 caller (raw per-request times)"
-printf '%-27s %9s %7s %7s %7s | %8s %7s %7s %7s\n' path "req/s" p50 p99 max "req/s" p50 p99 p99.9
-row() { printf '%-27s %9s %7s %7s %7s | %8s %7s %7s %7s\n' "$@"; }
+printf "%-${W}s %-33s | %s\n" "" "64 callers (wrk --latency)" "1 caller (raw per-request times)"
+printf "%-${W}s %9s %7s %7s %7s | %8s %7s %7s %7s\n" path "req/s" p50 p99 max "req/s" p50 p99 p99.9
+row() { printf "%-${W}s %9s %7s %7s %7s | %8s %7s %7s %7s\n" "$@"; }
 row "nginx direct" "$D1" "$D2" "$D3" "$D4" "$D5" "$D6" "$D7" "$D8"
 row "ssh -L" "$S1" "$S2" "$S3" "$S4" "$S5" "$S6" "$S7" "$S8"
 row "restpipe, time handler" "$R1" "$R2" "$R3" "$R4" "$R5" "$R6" "$R7" "$R8"
 row "restpipe, --forward nginx" "$F1" "$F2" "$F3" "$F4" "$F5" "$F6" "$F7" "$F8"
+if [ -n "$BASELINE" ]; then
+  # shellcheck disable=SC2086 # the 8 figures of a row
+  row "restpipe (baseline), time handler" $R_B
+  # shellcheck disable=SC2086
+  row "restpipe (baseline), --forward nginx" $F_B
+fi
 awk -v r="$R1" -v s="$S1" -v d="$D1" -v f="$F1" -v rmax="$R4" -v rp="$R6" -v sp="$S6" -v r99="$R7" \
   -v dp="$D6" -v d99="$D7" -v spp="$S7" 'BEGIN {
   printf "64 callers: restpipe/ssh %.2fx (target >= 1.50x), --forward/ssh %.2fx, restpipe/direct %.2fx; restpipe max %.1f ms (target <= 10)\n", r / s, f / s, r / d, rmax
   printf "1 caller: p50 restpipe %.3f ms vs ssh %.3f ms (target: <=); p99/p50: restpipe %.1fx (target <= 2x), nginx direct %.1fx, ssh %.1fx\n", rp, sp, r99 / rp, d99 / dp, spp / sp
 }'
+if [ -n "$BASELINE" ]; then
+  # ratios LABEL "8 figures of a row in the first block" "the same 8 in the second": req/s, p50, p99 at each load.
+  ratios() {
+    awk -v l="$1" -v a="$2" -v b="$3" 'function r(x, y) { return y > 0 ? sprintf("%.2fx", x / y) : "-" }
+    BEGIN { split(a, x, " "); split(b, y, " ")
+      printf "  %-17s 64 callers: req/s %s, p50 %s, p99 %s | 1 caller: req/s %s, p50 %s, p99 %s\n", l,
+        r(x[1], y[1]), r(x[2], y[2]), r(x[3], y[3]), r(x[5], y[5]), r(x[6], y[6]), r(x[7], y[7]) }'
+  }
+  printf '\nnew: %s\nbaseline: %s (its own JVMs, measured after the new build'"'"'s were stopped)\n' "$JAR" "$BASELINE"
+  echo "new / baseline (req/s above 1 and latencies below 1: the new build is faster):"
+  ratios "time handler" "$R" "$R_B"
+  ratios "--forward nginx" "$F" "$F_B"
+  echo "noise: the same rows measured in the new build's block / in the baseline's (1.00x = the machine did not move):"
+  ratios "nginx direct" "$D" "$D_B"
+  ratios "ssh -L" "$S" "$S_B"
+fi

@@ -62,6 +62,25 @@ start_bg() {
   BENCH_PIDS+=("$LAST_PID")
 }
 
+# Stops processes started with start_bg and forgets them: TERM, a bounded wait (10 s) until all are gone, then KILL
+# for any left. For the benches that run two builds one after the other.  stop_bg PID [PID ...]
+stop_bg() {
+  local pid left keep=()
+  kill "$@" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    left=()
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+    [ ${#left[@]} -eq 0 ] && break
+    sleep 0.1
+  done
+  if [ ${#left[@]} -gt 0 ]; then kill -9 "${left[@]}" 2>/dev/null || true; fi
+  wait "$@" 2>/dev/null || true
+  for pid in "${BENCH_PIDS[@]:-}"; do
+    [[ " $* " == *" $pid "* ]] || keep+=("$pid")
+  done
+  BENCH_PIDS=("${keep[@]:-}")
+}
+
 # The restpipe jar, built by the launcher if missing or older than the sources.
 restpipe_jar() {
   "$RESTPIPE_REPO/restpipe" --version >/dev/null
