@@ -116,6 +116,33 @@ class BlackBoxIT {
     }
 
     /** One curl, as a user would type it; returns the body. */
+    @Test
+    void anErrorOnAnyThreadEndsTheProcessWithExitCode1AndALogLine() throws Exception {
+        assertThat(JarProcess.run(dir, "pki", "init", "--dir", "pki").exitCode()).isZero();
+        assertThat(JarProcess.run(dir, "pki", "issue", "--dir", "pki", "--name", "server", "--server").exitCode())
+                .isZero();
+        assertThat(JarProcess.run(dir, "pki", "issue", "--dir", "pki", "--name", "caller", "--client").exitCode())
+                .isZero();
+        int pipePort = FreePorts.unused();
+        try (JarProcess server = JarProcess.startWithTestClasses(dir, "server", "--pipe-listen",
+                "127.0.0.1:" + pipePort, "--http", "127.0.0.1:0", "--cert", "pki/server.crt.pem", "--key",
+                "pki/server.key.pem", "--ca", "pki/ca.crt.pem", "--handler",
+                "io.restpipe.handler.SampleHandlers$Exhausting");
+             JarProcess client = JarProcess.start(dir, "client", "--server", "localhost:" + pipePort, "--http",
+                     "127.0.0.1:0", "--cert", "pki/caller.crt.pem", "--key", "pki/caller.key.pem", "--ca",
+                     "pki/ca.crt.pem")) {
+            server.awaitLine("restpipe server: pipe on", START);
+            String gateway = client.awaitLine("gateway on (http://127\\.0\\.0\\.1:\\d+)", START).group(1);
+            assertThat(curlWithin(gateway + "/server/time", Duration.ofSeconds(30))).contains("time_from_server");
+
+            curl(gateway + "/server/exhaust");
+            // With the test classes on the class path, their logback-test.xml sends the log to standard output.
+            server.awaitLine("fatal: java\\.lang\\.OutOfMemoryError: simulated for a test .*exiting \\(exit code 1\\)",
+                    Duration.ofSeconds(30));
+            assertThat(server.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+        }
+    }
+
     private static String curl(String url) throws Exception {
         Process curl = new ProcessBuilder("curl", "-s", "--max-time", "20", url).start();
         String body = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

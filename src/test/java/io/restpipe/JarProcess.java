@@ -97,6 +97,17 @@ public final class JarProcess implements AutoCloseable {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
+    /** Waits for the process to end by itself and returns its exit code. */
+    public int awaitExit(Duration wait) throws InterruptedException {
+        if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("process still running after " + wait + "; stderr:\n" + stderr());
+        }
+        for (Thread pump : pumps) {
+            pump.join(5_000);
+        }
+        return process.exitValue();
+    }
+
     /** SIGTERM, then waits for the exit and returns its code. */
     public int terminate(Duration wait) throws InterruptedException {
         process.destroy();

@@ -36,6 +36,7 @@ public final class Main implements Runnable {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
+        FatalErrorWatch.install();
         System.exit(run(args));
     }
 

@@ -25,6 +25,7 @@ import io.restpipe.gateway.HopByHop;
 import io.restpipe.handler.Replies;
 import io.restpipe.pipe.BodyConsumer;
 import io.restpipe.pipe.Failures;
+import io.restpipe.pipe.FatalErrors;
 import io.restpipe.pipe.HeaderField;
 import io.restpipe.pipe.InboundBody;
 import io.restpipe.pipe.IncomingEvent;
@@ -328,6 +329,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.check(cause);
         log.debug("upstream connection failed: {}", cause.toString());
         ctx.close();
     }

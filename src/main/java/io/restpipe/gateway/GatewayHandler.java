@@ -23,6 +23,7 @@ import io.restpipe.pipe.BodyConsumer;
 import io.restpipe.pipe.BodyMemory;
 import io.restpipe.pipe.RepeatedLog;
 import io.restpipe.pipe.Durations;
+import io.restpipe.pipe.FatalErrors;
 import io.restpipe.pipe.HeaderField;
 import io.restpipe.pipe.InboundBody;
 import io.restpipe.pipe.OutboundBody;
@@ -254,6 +255,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.check(cause);
         log.debug("gateway connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.restpipe.pipe.FatalErrors;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +55,7 @@ final class LingeringClose extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.check(cause);
         ctx.close();
     }
 }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.restpipe.pipe.EventDispatcher;
+import io.restpipe.pipe.FatalErrors;
 import io.restpipe.pipe.IncomingEvent;
 import io.restpipe.pipe.OutboundBody;
 import io.restpipe.pipe.Replier;
@@ -118,6 +119,9 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
         }
         try {
             return Replies.fromResult(handler.handle(call));
+        } catch (Error fatal) {
+            FatalErrors.check(fatal);
+            throw fatal;
         } catch (Throwable failure) {
             if (call.isCancelled() || failure instanceof InterruptedException) {
                 log.debug("handler for {} {} stopped after cancellation", call.verb(), call.noun());
@@ -167,6 +171,9 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Error fatal) {
+            FatalErrors.check(fatal);
+            throw fatal;
         } catch (IOException | RuntimeException e) {
             failure = "reading the reply stream failed: " + e;
             failures.log("stream failed " + call.verb() + " " + call.noun() + " " + e,

@@ -79,6 +79,7 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.check(cause);
         // Before the peer is authenticated, errors are TLS alerts or plain-socket garbage.
         String reason = Failures.describe(cause);
         log.debug("error on unauthenticated connection {}: {}", ctx.channel().remoteAddress(), reason);

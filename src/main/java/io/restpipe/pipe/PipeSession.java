@@ -522,6 +522,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.check(cause);
         // The decoder passes our own FrameException as is and wraps everything else (such as TLS errors).
         Throwable root = cause instanceof DecoderException && !(cause instanceof FrameException)
                 && cause.getCause() != null ? cause.getCause() : cause;

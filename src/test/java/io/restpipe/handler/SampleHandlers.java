@@ -43,6 +43,14 @@ public class SampleHandlers {
         }
     }
 
+    /** A handler that runs the JVM out of memory, as far as anyone can tell. */
+    public static class Exhausting {
+        @On(verb = "GET", noun = "exhaust")
+        public String exhaust() {
+            throw new OutOfMemoryError("simulated for a test");
+        }
+    }
+
     public static class NoAnnotations {
     }
 
