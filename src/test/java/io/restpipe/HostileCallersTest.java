@@ -73,6 +73,16 @@ class HostileCallersTest {
     }
 
     @Test
+    void inventedVerbsDoNotGrowTheMetricsWithoutBound() throws Exception {
+        RestPipeServer server = server(GatewayLimits.defaults());
+        for (int i = 0; i < 50; i++) {
+            HttpCalls.send(server.httpAddress(), "/client/fileserver/time", "VERB" + i, BodyPublishers.noBody(), null);
+        }
+        String metrics = HttpCalls.get(server.httpAddress(), "/metrics").body();
+        assertThat(metrics).contains("verb=\"OTHER\"").doesNotContain("VERB1");
+    }
+
+    @Test
     void headersThatTrickleInGet408AfterTheHeaderTimeout() throws Exception {
         RestPipeServer server = server(GatewayLimits.defaults().withTimeouts(Duration.ofMillis(300),
                 Duration.ofSeconds(60)));

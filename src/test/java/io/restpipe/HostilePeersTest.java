@@ -164,6 +164,22 @@ class HostilePeersTest {
         }
     }
 
+    @Test
+    void aV1PeerAskingForAStreamedReplyTooLargeToGatherGets502InsteadOfFillingTheHeap() throws Exception {
+        Handlers handlers = BuiltinHandlers.register(new Handlers(), "server")
+                .on("GET", "huge", call -> TestUpstream.content(64L << 20));
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().handlers(handlers));
+        try (ScriptedPeer v1 = ScriptedPeer.connect(server.pipeAddress().getPort(), fixture.pki.client("legacy"),
+                fixture.pki.caCertificates())) {
+            v1.awaitHandshake();
+            v1.send(Frame.of(0x7fff0001, Event.newBuilder().setVersion(1).setVerb("get").setNoun("huge").build()));
+            EventReply reply = v1.take(FrameType.EVENT_REPLY, Duration.ofSeconds(30)).as(EventReply.class);
+            assertThat(reply.getStatus()).isEqualTo(502);
+            assertThat(reply.getCode()).isEqualTo(PipeReply.CODE_UPSTREAM_FAILED);
+            assertThat(reply.getData().toStringUtf8()).contains("protocol v1");
+        }
+    }
+
     private static Handlers answering(String who) {
         return BuiltinHandlers.register(new Handlers(), "client").on("GET", "who", call -> who);
     }

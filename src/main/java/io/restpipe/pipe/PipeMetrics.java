@@ -22,6 +22,11 @@ public final class PipeMetrics {
     private final Counter bytesOut;
     private final Timer heartbeatRtt;
     private final Timer eventLatency;
+    private static final java.util.Set<String> STANDARD_VERBS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+            "PATCH", "OPTIONS", "TRACE", "CONNECT");
+    private static final java.util.Set<Integer> KNOWN_CODES = java.util.Set.of(PipeReply.CODE_OK,
+            PipeReply.CODE_HANDLER_FAILED, PipeReply.CODE_UPSTREAM_FAILED, PipeReply.CODE_REFUSED,
+            PipeReply.CODE_NO_HANDLER);
     /** Per-call counters by name, verb and code, looked up here instead of built anew by Micrometer each call. */
     private final Map<String, Counter> countersByTags = new ConcurrentHashMap<>();
 
@@ -86,17 +91,29 @@ public final class PipeMetrics {
 
     void eventSent(String verb, int code, long latencyNanos) {
         eventsInFlight.decrementAndGet();
-        counter("restpipe.events.sent", "verb", verb, "code", String.valueOf(code)).increment();
+        counter("restpipe.events.sent", "verb", verbTag(verb), "code", codeTag(code)).increment();
         eventLatency.record(latencyNanos, TimeUnit.NANOSECONDS);
     }
 
     void eventFailed(String verb, String outcome) {
         eventsInFlight.decrementAndGet();
-        counter("restpipe.events.failed", "verb", verb, "outcome", outcome).increment();
+        counter("restpipe.events.failed", "verb", verbTag(verb), "outcome", outcome).increment();
     }
 
     void eventReceived(String verb, int code) {
-        counter("restpipe.events.received", "verb", verb, "code", String.valueOf(code)).increment();
+        counter("restpipe.events.received", "verb", verbTag(verb), "code", codeTag(code)).increment();
+    }
+
+    /**
+     * A verb as a tag: callers may send any verb and peers any return code, and each new tag value is a new time
+     * series kept for the life of the process, so values outside the usual few are counted together.
+     */
+    private static String verbTag(String verb) {
+        return STANDARD_VERBS.contains(verb) ? verb : "OTHER";
+    }
+
+    private static String codeTag(int code) {
+        return KNOWN_CODES.contains(code) ? String.valueOf(code) : "other";
     }
 
     private Counter counter(String name, String tag1, String value1, String tag2, String value2) {

@@ -279,7 +279,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         if (refusal != null) {
             // Chunks of a refused body find no call and are dropped as they arrive.
             refusals.log("refused " + peer.name() + refusal, "refusing a call from " + peer.name() + ": " + refusal);
-            metrics.eventReceived(wire.getVerb(), PipeReply.CODE_REFUSED);
+            metrics.eventReceived(wire.getVerb().toUpperCase(java.util.Locale.ROOT), PipeReply.CODE_REFUSED);
             send(id, WireMapping.toWire(PipeReply.refused(refusal), false, -1));
             return;
         }
