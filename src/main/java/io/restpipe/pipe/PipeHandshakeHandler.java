@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PipeHandshakeHandler.class);
+    private static final RepeatedLog failures = new RepeatedLog(log, org.slf4j.event.Level.WARN,
+            java.time.Duration.ofSeconds(10));
 
     private final boolean clientSide;
     private final PipeSettings settings;
@@ -49,7 +51,8 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
             } else {
                 Throwable cause = handshake.cause();
                 String reason = Failures.describe(cause);
-                log.warn("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), reason);
+                failures.log("handshake " + reason, "TLS handshake with " + ctx.channel().remoteAddress() + " failed: "
+                        + reason);
                 PipeSession.closeWithReason(ctx.channel(), "TLS handshake failed: " + reason);
             }
         }
