@@ -83,6 +83,49 @@ class HostileCallersTest {
     }
 
     @Test
+    void aCallerThatPipelinesRequestsAndNeverReadsGetsNoMoreCallsRunThanItsSocketHolds() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger ran = new java.util.concurrent.atomic.AtomicInteger();
+        byte[] reply = new byte[64 * 1024];
+        RestPipeServer server = fixture.startServer();
+        fixture.startClient(fixture.clientBuilder("fileserver", server.pipeAddress())
+                .handlers(io.restpipe.handler.BuiltinHandlers.register(new io.restpipe.handler.Handlers(), "client")
+                        .onNonBlocking("GET", "big", call -> {
+                            ran.incrementAndGet();
+                            return reply;
+                        })));
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.connectedClients().contains("fileserver"));
+        int requests = 1_000;
+        try (Socket greedy = new Socket()) {
+            greedy.setReceiveBufferSize(16 * 1024);
+            greedy.connect(server.httpAddress());
+            greedy.getOutputStream().write("GET /client/fileserver/big HTTP/1.1\r\nHost: x\r\n\r\n".repeat(requests)
+                    .getBytes(StandardCharsets.US_ASCII));
+            // It stalls: the gateway takes no further request from a caller that has not read the last responses.
+            java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger(-1);
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(20))
+                    .until(() -> seen.getAndSet(ran.get()) == ran.get());
+            assertThat(ran.get()).isBetween(1, requests / 2);
+            assertThat(HttpCalls.get(server.httpAddress(), "/client/fileserver/time").statusCode())
+                    .as("another caller").isEqualTo(200);
+            // Once it reads, it gets every answer.
+            long expected = (long) requests * reply.length;
+            long received = 0;
+            byte[] buffer = new byte[256 * 1024];
+            InputStream in = greedy.getInputStream();
+            greedy.setSoTimeout(10_000);
+            while (ran.get() < requests || received < expected) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    break;
+                }
+                received += n;
+            }
+            assertThat(ran.get()).isEqualTo(requests);
+            assertThat(received).isGreaterThan(expected);
+        }
+    }
+
+    @Test
     void headersThatTrickleInGet408AfterTheHeaderTimeout() throws Exception {
         RestPipeServer server = server(GatewayLimits.defaults().withTimeouts(Duration.ofMillis(300),
                 Duration.ofSeconds(60)));

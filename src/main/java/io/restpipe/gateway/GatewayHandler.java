@@ -66,6 +66,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     /** Decoded messages not yet taken: one socket read may decode more than the gateway wants at once. */
     private final java.util.ArrayDeque<Object> inbox = new java.util.ArrayDeque<>();
     private boolean wantMessage;
+    /** The next request waits until the caller has read the responses queued for it. */
+    private boolean awaitingWritable;
     private ChannelHandlerContext context;
 
     /**
@@ -134,7 +136,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             // The decoder reads nothing more after a broken head: answer now and close.
             ex.requestComplete = true;
             ex.keepAlive = false;
-            ex.respond(HttpResponses.malformed(request.decoderResult().cause()));
+            ex.respond(rejected(ctx, HttpResponses.malformed(request.decoderResult().cause())));
             return;
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
@@ -191,6 +193,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         ex.bodyArrived(content);
     }
 
+    /** Logs (once per interval and kind) that a caller's request was refused for breaking a rule or a limit. */
+    private static FullHttpResponse rejected(ChannelHandlerContext ctx, FullHttpResponse response) {
+        String error = response.content().toString(java.nio.charset.StandardCharsets.UTF_8);
+        failures.log("rejected " + response.status().code(), "refused a request from " + ctx.channel().remoteAddress()
+                + " with " + response.status().code() + ": " + error);
+        return response;
+    }
+
     private FullHttpResponse localResponse(HttpRequest request, String path) {
         boolean readOnly = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
         if (readOnly && path.equals("/healthz")) {
@@ -240,6 +250,15 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private FullHttpResponse tooLarge() {
         return HttpResponses.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                 "request body is over the limit of " + maxBodyBytes + " bytes");
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (awaitingWritable && ctx.channel().isWritable()) {
+            awaitingWritable = false;
+            requestMore();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -323,7 +342,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 if (!bodyMemory.tryReserve(size)) {
                     content.release();
                     keepAlive = false;
-                    respond(HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, bodyMemory.exhausted()));
+                    respond(rejected(ctx, HttpResponses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            bodyMemory.exhausted())));
                     return;
                 }
                 gatheredReserved += size;
@@ -368,7 +388,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 starting.cancel(true);
             }
             if (!responseStarted && !finished) {
-                respond(HttpResponses.malformed(cause));
+                respond(rejected(ctx, HttpResponses.malformed(cause)));
             } else {
                 finish();
             }
@@ -507,7 +527,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             }
             if (keepAlive && requestComplete) {
                 timeouts.awaitingNextRequest();
-                requestMore();
+                if (ctx.channel().isWritable()) {
+                    requestMore();
+                } else {
+                    // The caller is not reading its responses: take its next request once it has.
+                    awaitingWritable = true;
+                }
             } else {
                 LingeringClose.after(ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER));
             }

@@ -5,7 +5,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.restpipe.pipe.RepeatedLog;
 import java.time.Duration;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  * own deadline applies. Event loop only.
  */
 final class RequestTimeouts extends ChannelInboundHandlerAdapter {
+    private static final RepeatedLog slow = new RepeatedLog(LoggerFactory.getLogger(RequestTimeouts.class),
+            Level.INFO, Duration.ofSeconds(10));
     private final long headerNanos;
     private final long idleNanos;
     private ChannelHandlerContext context;
@@ -70,6 +75,8 @@ final class RequestTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     private void headerTooSlow() {
+        slow.log("408", "closing gateway connection " + context.channel().remoteAddress() + ": its request's headers "
+                + "did not arrive within " + headerNanos / 1_000_000 + " ms (--http-header-timeout)");
         LingeringClose.after(context.writeAndFlush(Unpooled.wrappedBuffer(RawResponses.error(408, "Request Timeout",
                 "the request's headers did not arrive within " + headerNanos / 1_000_000 + " ms"))));
     }
