@@ -21,6 +21,9 @@ import io.restpipe.pipe.IncomingEvent;
 import io.restpipe.pipe.PercentCoding;
 import io.restpipe.pipe.PipeEvent;
 import io.restpipe.pipe.PipeReply;
+import io.restpipe.pipe.RepeatedLog;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import io.restpipe.pipe.Replier;
 import java.net.URI;
 import java.util.Locale;
@@ -40,6 +43,8 @@ import java.util.concurrent.Future;
 public final class HttpForwarder implements EventDispatcher, AutoCloseable {
     static final String POOL_HANDLER = "upstream-exchange";
 
+    private static final RepeatedLog refusals = new RepeatedLog(LoggerFactory.getLogger(HttpForwarder.class),
+            Level.WARN, Duration.ofSeconds(10));
     private static final AttributeKey<ScheduledFuture<?>> IDLE_CLOSE = AttributeKey.valueOf("restpipe.idleClose");
     /** How long a call waits for a pooled connection to the upstream to free up before it is refused. */
     private static final Duration POOL_WAIT = Duration.ofSeconds(10);
@@ -122,6 +127,8 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
         try {
             uri = requestUri(incoming.event());
         } catch (IllegalArgumentException refused) {
+            refusals.log("refused " + incoming.peer().name(), "forward refused " + incoming.event().verb() + " from "
+                    + incoming.peer().name() + ": " + refused.getMessage());
             if (incoming.event().stream() != null) {
                 incoming.event().stream().discard();
             }
