@@ -13,8 +13,12 @@ import org.slf4j.event.Level;
  * logged at once; the next one after the interval carries the count of those suppressed in between. Thread-safe.
  */
 public final class RepeatedLog {
-    /** Kinds remembered at once; past it the table starts over (a kind may then log once more than it would). */
+    /**
+     * Kinds counted apart; past it new kinds share one window, so a caller inventing a new kind with each request
+     * (a new target name, say) still gets one line per interval.
+     */
     static final int MAX_KINDS = 1_024;
+    private static final String OTHER_KINDS = "\0other kinds";
 
     private final Logger log;
     private final Level level;
@@ -38,11 +42,12 @@ public final class RepeatedLog {
      * is only counted.
      */
     public void log(String kind, String message) {
-        if (windows.size() >= MAX_KINDS && !windows.containsKey(kind)) {
-            windows.clear();
-        }
         long now = clock.getAsLong();
-        Window window = windows.computeIfAbsent(kind, k -> new Window(now - intervalNanos));
+        Window window = windows.get(kind);
+        if (window == null) {
+            window = windows.computeIfAbsent(windows.size() < MAX_KINDS ? kind : OTHER_KINDS,
+                    k -> new Window(now - intervalNanos));
+        }
         long suppressed;
         synchronized (window) {
             if (now - window.loggedAt < intervalNanos) {

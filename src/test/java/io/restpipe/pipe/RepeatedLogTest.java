@@ -45,10 +45,14 @@ class RepeatedLogTest {
     }
 
     @Test
-    void manyKindsStayWithinTheTable() {
+    void kindsPastTheTableShareOneWindow() {
         for (int i = 0; i < RepeatedLog.MAX_KINDS * 3; i++) {
             log.log("kind " + i, "line " + i);
         }
-        assertThat(lines.list).hasSize(RepeatedLog.MAX_KINDS * 3);
+        assertThat(lines.list).hasSize(RepeatedLog.MAX_KINDS + 1);
+        clock.addAndGet(Duration.ofSeconds(10).toNanos());
+        log.log("yet another kind", "late line");
+        assertThat(lines.list.get(lines.list.size() - 1).getFormattedMessage())
+                .isEqualTo("late line (and " + (RepeatedLog.MAX_KINDS * 2 - 1) + " more like it since the last such line)");
     }
 }
