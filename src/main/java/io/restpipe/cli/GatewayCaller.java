@@ -9,6 +9,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.ChannelHealthChecker;
+import io.netty.channel.pool.FixedChannelPool;
 import io.netty.channel.pool.SimpleChannelPool;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -30,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The load tool's HTTP/1.1 client: keep-alive connections to one gateway, opened as needed and reused, on the load
@@ -42,6 +45,14 @@ final class GatewayCaller implements AutoCloseable {
     private final SimpleChannelPool pool;
 
     GatewayCaller(EventLoopGroup loops, URI gateway) {
+        this(loops, gateway, 0, null);
+    }
+
+    /**
+     * A caller with at most {@code maxConnections} connections (0 = as many as calls at once); a call that finds them
+     * all busy waits for one, and fails once it waited {@code acquireTimeout}.
+     */
+    GatewayCaller(EventLoopGroup loops, URI gateway, int maxConnections, Duration acquireTimeout) {
         this.hostHeader = gateway.getHost() + ":" + gateway.getPort();
         this.bootstrap = new Bootstrap()
                 .group(loops)
@@ -49,12 +60,16 @@ final class GatewayCaller implements AutoCloseable {
                 .option(ChannelOption.ALLOCATOR, EventLoops.ALLOCATOR)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .remoteAddress(gateway.getHost(), gateway.getPort());
-        this.pool = new SimpleChannelPool(bootstrap, new AbstractChannelPoolHandler() {
+        AbstractChannelPoolHandler codecs = new AbstractChannelPoolHandler() {
             @Override
             public void channelCreated(Channel channel) {
                 channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20));
             }
-        });
+        };
+        this.pool = maxConnections <= 0 ? new SimpleChannelPool(bootstrap, codecs)
+                : new FixedChannelPool(bootstrap, codecs, ChannelHealthChecker.ACTIVE,
+                        FixedChannelPool.AcquireTimeoutAction.FAIL, acquireTimeout.toMillis(), maxConnections,
+                        Integer.MAX_VALUE);
     }
 
     /**
@@ -69,9 +84,17 @@ final class GatewayCaller implements AutoCloseable {
                 return;
             }
             Channel channel = acquired.getNow();
+            // Every acquired channel goes back to the pool exactly once, a closed one too: a bounded pool counts them.
+            AtomicBoolean released = new AtomicBoolean();
+            Runnable release = () -> {
+                if (released.compareAndSet(false, true)) {
+                    pool.release(channel);
+                }
+            };
+            Runnable closeAndRelease = () -> channel.close().addListener(closed -> release.run());
             ScheduledFuture<?> timer = channel.eventLoop().schedule(() -> {
                 if (result.completeExceptionally(new TimeoutException("no answer within " + timeout))) {
-                    channel.close();
+                    closeAndRelease.run();
                 }
             }, timeout.toNanos(), TimeUnit.NANOSECONDS);
             channel.pipeline().addLast("call", new SimpleChannelInboundHandler<FullHttpResponse>() {
@@ -81,9 +104,9 @@ final class GatewayCaller implements AutoCloseable {
                     ctx.pipeline().remove(this);
                     result.complete(response.status().code());
                     if (HttpUtil.isKeepAlive(response)) {
-                        pool.release(channel);
+                        release.run();
                     } else {
-                        channel.close();
+                        closeAndRelease.run();
                     }
                 }
 
@@ -91,18 +114,19 @@ final class GatewayCaller implements AutoCloseable {
                 public void channelInactive(ChannelHandlerContext ctx) {
                     timer.cancel(false);
                     result.completeExceptionally(new IOException("the gateway closed the connection"));
+                    release.run();
                 }
 
                 @Override
                 public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                     result.completeExceptionally(cause);
-                    ctx.close();
+                    closeAndRelease.run();
                 }
             });
             channel.writeAndFlush(request(path)).addListener(written -> {
                 if (!written.isSuccess()) {
                     result.completeExceptionally(written.cause());
-                    channel.close();
+                    closeAndRelease.run();
                 }
             });
         });

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "restpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A durable, mutually-authenticated TLS pipe between machines, with a local REST gateway on each.",
         subcommands = {DevCommand.class, ServerCommand.class, ClientCommand.class, PkiCommand.class,
-                LoadCommand.class, HelpCommand.class})
+                LoadCommand.class, AttackCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
     static final int EXIT_USAGE = 2;
     static final int EXIT_FAILURE = 1;
