@@ -227,7 +227,9 @@ final class AttackCommand extends OutputCommand {
             Answer answer = request.getValue().join();
             out().printf("%s: %s%n", request.getKey(), answer);
             firstPass.add(request.getKey() + " " + answer.brief());
-            if (answer.status < 400 || answer.status > 499) {
+            // A header block within --max-header-bytes (16 KiB) may be served; the rest must be refused.
+            boolean served = request.getKey().equals("9KiB-header") && answer.status >= 200 && answer.status < 300;
+            if (!served && (answer.status < 400 || answer.status > 499)) {
                 failures.add(request.getKey() + " " + answer.brief());
             }
         }
@@ -257,6 +259,8 @@ final class AttackCommand extends OutputCommand {
         String host = "Host: 127.0.0.1\r\n";
         Map<String, byte[]> requests = new LinkedHashMap<>();
         requests.put("9KiB-header", ascii("GET " + path + " HTTP/1.1\r\n" + host + "X-Big: " + "a".repeat(9 * 1024)
+                + "\r\n\r\n"));
+        requests.put("17KiB-header", ascii("GET " + path + " HTTP/1.1\r\n" + host + "X-Big: " + "a".repeat(17 * 1024)
                 + "\r\n\r\n"));
         requests.put("1MiB-header", ascii("GET " + path + " HTTP/1.1\r\n" + host + "X-Big: " + "a".repeat(1 << 20)
                 + "\r\n\r\n"));
@@ -476,7 +480,9 @@ final class AttackCommand extends OutputCommand {
             long recorded = lines(record);
             String status = rawGet("/client/" + target + "/" + noun);
             TimeUnit.MILLISECONDS.sleep(300); // the recorder writes its line when the request arrived
-            List<String> received = Files.readAllLines(record).stream().skip(recorded).toList();
+            // The recorder creates its file with the first request it receives: none yet means none arrived.
+            List<String> received = Files.exists(record)
+                    ? Files.readAllLines(record).stream().skip(recorded).toList() : List.of();
             String line = received.isEmpty() ? "(nothing)" : String.join(" | ", received);
             out().printf("%s -> %s, upstream received: %s%n", noun, status, line);
             brief.add(noun + " " + status + " " + (received.isEmpty() ? "-" : "'" + received.get(0) + "'"));

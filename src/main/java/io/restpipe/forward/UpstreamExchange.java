@@ -24,6 +24,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.restpipe.gateway.HopByHop;
 import io.restpipe.handler.Replies;
 import io.restpipe.pipe.BodyConsumer;
+import io.restpipe.pipe.BodyPieces;
 import io.restpipe.pipe.Failures;
 import io.restpipe.pipe.FatalErrors;
 import io.restpipe.pipe.HeaderField;
@@ -180,7 +181,9 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             @Override
             public void onData(ByteBuf data) {
                 int bytes = data.readableBytes();
-                channel.writeAndFlush(new DefaultHttpContent(data)).addListener(written -> {
+                // An upstream slower than the pipe: the piece waits in the connection's buffer.
+                ByteBuf piece = channel.isWritable() ? data : BodyPieces.detached(data);
+                channel.writeAndFlush(new DefaultHttpContent(piece)).addListener(written -> {
                     if (written.isSuccess()) {
                         stream.consumed(bytes);
                     }

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.restpipe.pipe.BodyConsumer;
 import io.restpipe.pipe.BodyMemory;
+import io.restpipe.pipe.BodyPieces;
 import io.restpipe.pipe.RepeatedLog;
 import io.restpipe.pipe.Durations;
 import io.restpipe.pipe.FatalErrors;
@@ -594,7 +595,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         public void onData(ByteBuf data) {
             int bytes = data.readableBytes();
             InboundBody stream = exchange.replyStream;
-            exchange.ctx.writeAndFlush(new DefaultHttpContent(data)).addListener(written -> {
+            // A caller slower than the pipe: the piece waits in the connection's buffer.
+            ByteBuf piece = exchange.ctx.channel().isWritable() ? data : BodyPieces.detached(data);
+            exchange.ctx.writeAndFlush(new DefaultHttpContent(piece)).addListener(written -> {
                 if (written.isSuccess()) {
                     stream.consumed(bytes);
                 }

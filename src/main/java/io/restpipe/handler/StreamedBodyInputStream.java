@@ -1,6 +1,7 @@
 package io.restpipe.handler;
 
 import io.netty.buffer.ByteBuf;
+import io.restpipe.pipe.BodyPieces;
 import io.restpipe.pipe.BodyConsumer;
 import io.restpipe.pipe.InboundBody;
 import java.io.IOException;
@@ -33,7 +34,8 @@ final class StreamedBodyInputStream extends InputStream implements BodyConsumer 
         if (closed) {
             data.release();
         } else {
-            pieces.add(data);
+            // The handler reads on its own thread, and is often a piece or more behind.
+            pieces.add(BodyPieces.detached(data));
         }
     }
 

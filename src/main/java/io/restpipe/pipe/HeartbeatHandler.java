@@ -21,6 +21,11 @@ import java.util.concurrent.TimeUnit;
 final class HeartbeatHandler extends ChannelDuplexHandler {
     private static final HeartbeatReply REPLY = HeartbeatReply.getDefaultInstance();
     private static final Heartbeat BEAT = Heartbeat.getDefaultInstance();
+    /**
+     * More heartbeats than this from a peer within one second is a flood, not a heartbeat (that would be an interval
+     * of 10 ms): each one costs an answer.
+     */
+    static final int MAX_PEER_BEATS_PER_SECOND = 100;
 
     private final boolean dropWhenLate;
     private final long intervalNanos;
@@ -30,6 +35,8 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
     private int nextId = 1;
     private long oldestUnansweredNanos = -1;
     private volatile long lastRttNanos = -1;
+    private long peerBeatsSince = Long.MIN_VALUE / 2;
+    private int peerBeats;
     /** Probes waiting for the peer's next heartbeat reply. */
     private final java.util.List<CompletableFuture<Boolean>> probes = new java.util.ArrayList<>();
 
@@ -86,10 +93,25 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
         return answered;
     }
 
+    /** True once the peer's heartbeats in the current second pass {@link #MAX_PEER_BEATS_PER_SECOND}. */
+    private boolean floods(ChannelHandlerContext ctx) {
+        long now = ctx.executor().ticker().nanoTime();
+        if (now - peerBeatsSince >= 1_000_000_000L) {
+            peerBeatsSince = now;
+            peerBeats = 0;
+        }
+        return ++peerBeats > MAX_PEER_BEATS_PER_SECOND;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Frame frame) {
             if (frame.type() == FrameType.HEARTBEAT) {
+                if (floods(ctx)) {
+                    PipeSession.closeWithReason(ctx.channel(), "the peer sent more than " + MAX_PEER_BEATS_PER_SECOND
+                            + " heartbeats within a second (a peer sends one per heartbeat interval): a flood");
+                    return;
+                }
                 ctx.writeAndFlush(Frame.of(frame.id(), REPLY));
                 return;
             }

@@ -115,7 +115,7 @@ public final class InboundBody {
         }
         if (consumer == null) {
             if (data.isReadable()) {
-                waiting.add(data);
+                waiting.add(BodyPieces.detached(data));
             } else {
                 data.release();
             }

@@ -22,6 +22,12 @@ final class ReplyBacklog extends ChannelOutboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ReplyBacklog.class);
     private static final RepeatedLog pauses = new RepeatedLog(log, org.slf4j.event.Level.WARN, Duration.ofSeconds(10));
 
+    /**
+     * What a queued write costs beyond its bytes (Netty's outbound entry, its promise and listener): without it a
+     * flood of 10-byte heartbeat replies would count a tenth of the memory it takes.
+     */
+    static final int QUEUED_WRITE_OVERHEAD = 128;
+
     private final long limit;
     private final Duration grace;
     private long queued;
@@ -36,7 +42,7 @@ final class ReplyBacklog extends ChannelOutboundHandlerAdapter {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof Frame frame && isReply(frame.type())) {
-            long size = Frame.HEADER_LENGTH + frame.message().getSerializedSize();
+            long size = QUEUED_WRITE_OVERHEAD + Frame.HEADER_LENGTH + frame.message().getSerializedSize();
             queued += size;
             ChannelPromise counted = promise.unvoid();
             counted.addListener(done -> taken(ctx, size));

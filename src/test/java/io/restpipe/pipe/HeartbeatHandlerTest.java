@@ -96,4 +96,22 @@ class HeartbeatHandlerTest {
         assertThat(PipeSession.closeReason(channel, null)).contains("peer silent for 10000 ms");
         channel.finishAndReleaseAll();
     }
+
+    @Test
+    void aPeerFloodingHeartbeatsIsCutOffAndOneBeatingOftenButSanelyIsNot() {
+        EmbeddedChannel channel = clientChannel();
+        for (int second = 0; second < 3; second++) {
+            for (int i = 0; i < HeartbeatHandler.MAX_PEER_BEATS_PER_SECOND; i++) {
+                channel.writeInbound(Frame.of(i, Heartbeat.getDefaultInstance()));
+            }
+            channel.advanceTimeBy(1, TimeUnit.SECONDS);
+        }
+        assertThat(channel.isActive()).as("100 a second, three seconds running").isTrue();
+        for (int i = 0; i <= HeartbeatHandler.MAX_PEER_BEATS_PER_SECOND; i++) {
+            channel.writeInbound(Frame.of(i, Heartbeat.getDefaultInstance()));
+        }
+        assertThat(channel.isActive()).isFalse();
+        assertThat(PipeSession.closeReason(channel, null)).contains("a flood");
+        channel.finishAndReleaseAll();
+    }
 }

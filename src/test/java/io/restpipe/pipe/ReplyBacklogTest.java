@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 /** A peer that asks and never reads the answers: its heartbeat and event replies pile up, and it pays for it. */
 class ReplyBacklogTest {
     private static final Duration GRACE = Duration.ofSeconds(5);
-    /** Eleven heartbeat replies (10 bytes each) are past it. */
-    private static final int LIMIT = 100;
+    /** Eleven heartbeat replies (10 bytes and the bookkeeping of a queued write each) are past it. */
+    private static final int LIMIT = 10 * (10 + ReplyBacklog.QUEUED_WRITE_OVERHEAD);
 
     /** A socket nobody reads from: writes never complete until {@link #drain}. */
     private static final class StuckSocket extends ChannelOutboundHandlerAdapter {
@@ -58,7 +58,7 @@ class ReplyBacklogTest {
     void stopsReadingFromAPeerPastTheLimitAndReadsAgainOnceItTakesItsReplies() {
         EmbeddedChannel channel = channel();
         heartbeats(channel, 10);
-        assertThat(channel.config().isAutoRead()).as("100 bytes queued: at the limit, not past it").isTrue();
+        assertThat(channel.config().isAutoRead()).as("ten replies queued: at the limit, not past it").isTrue();
         heartbeats(channel, 1);
         assertThat(channel.config().isAutoRead()).as("past the limit").isFalse();
 
