@@ -42,13 +42,13 @@ class LinkFaultsTest {
     private static final Duration HEARTBEAT_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration CONNECT_WAIT = Duration.ofSeconds(1);
     private static final long SLOW_BYTES_PER_SECOND = 32 * 1024;
-    private static final Duration SLOW_PHASE = Duration.ofSeconds(2);
     /**
-     * A body's whole credit window (4 MiB) is queued ahead of any heartbeat reply going the same way, which at
-     * 32 KiB/s is two minutes away: with {@link #HEARTBEAT_TIMEOUT} the client drops the pipe during the slow phase
-     * (and so would the default 10 s on any link under about 400 KiB/s). Long enough for the few slow seconds here.
+     * Twice {@link #SLOW_PHASE_HEARTBEAT_TIMEOUT}: the body's credit window (4 MiB) is queued ahead of any heartbeat reply
+     * going the same way, which at 32 KiB/s is two minutes away, so the client must take the body arriving as the
+     * sign of life it is, and keep the pipe.
      */
-    private static final Duration SLOW_PHASE_HEARTBEAT_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration SLOW_PHASE = Duration.ofSeconds(4);
+    private static final Duration SLOW_PHASE_HEARTBEAT_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -116,7 +116,7 @@ class LinkFaultsTest {
 
     /**
      * The download goes from the server's upstream to a caller of "far", so the server sends the body down the slow
-     * link. The heartbeat timeout is longer than the slow phase here: see {@link #SLOW_PHASE_HEARTBEAT_TIMEOUT}.
+     * link, for longer than the heartbeat timeout: see {@link #SLOW_PHASE}.
      */
     @Test
     void aSlowedLinkHoldsNoMoreThanOneCreditWindowInFlightKeepsOtherCallsFastAndTheDownloadCompletesIntact()

@@ -37,6 +37,7 @@ public final class HttpGateway implements AutoCloseable {
                        EventLoopGroup group) {
         this.role = role;
         this.group = group;
+        HttpResponses.warmUp();
         this.bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(EventLoops.serverSocketChannel())

@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps a pipe honest: answers the peer's heartbeats and sends one every interval to measure the round trip.
- * The client drops the pipe when a reply is later than the timeout; the server instead drops a silent pipe through
- * the {@link io.netty.handler.timeout.IdleStateHandler} placed before this one. Event loop only.
+ * The client drops the pipe when a reply is later than the timeout and nothing else arrived meanwhile either; the
+ * server instead drops a silent pipe through the {@link io.netty.handler.timeout.IdleStateHandler} placed before this
+ * one. Event loop only.
  */
 final class HeartbeatHandler extends ChannelDuplexHandler {
     private static final HeartbeatReply REPLY = HeartbeatReply.getDefaultInstance();
@@ -34,6 +35,8 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
     private ScheduledFuture<?> ticker;
     private int nextId = 1;
     private long oldestUnansweredNanos = -1;
+    /** When the last frame of any kind arrived. */
+    private long lastHeardNanos = Long.MIN_VALUE / 2;
     private volatile long lastRttNanos = -1;
     private long peerBeatsSince = Long.MIN_VALUE / 2;
     private int peerBeats;
@@ -68,7 +71,10 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
 
     private void tick(ChannelHandlerContext ctx) {
         long now = ctx.executor().ticker().nanoTime();
-        if (dropWhenLate && oldestUnansweredNanos >= 0 && now - oldestUnansweredNanos >= timeoutNanos) {
+        // Late only if nothing else arrived either: on a slow link a heartbeat reply waits behind a body's credit
+        // window, while the body's own pieces keep arriving.
+        if (dropWhenLate && oldestUnansweredNanos >= 0 && now - oldestUnansweredNanos >= timeoutNanos
+                && now - lastHeardNanos >= timeoutNanos) {
             PipeSession.closeWithReason(ctx.channel(), "no heartbeat reply within "
                     + (timeoutNanos / 1_000_000) + " ms");
             return;
@@ -105,6 +111,7 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastHeardNanos = ctx.executor().ticker().nanoTime();
         if (msg instanceof Frame frame) {
             if (frame.type() == FrameType.HEARTBEAT) {
                 if (floods(ctx)) {

@@ -114,4 +114,20 @@ class HeartbeatHandlerTest {
         assertThat(PipeSession.closeReason(channel, null)).contains("a flood");
         channel.finishAndReleaseAll();
     }
+
+    @Test
+    void clientKeepsAPipeWhoseHeartbeatReplyIsLateWhileOtherFramesKeepArriving() {
+        EmbeddedChannel channel = clientChannel();
+        channel.readOutbound();
+        for (int i = 0; i < 4; i++) {
+            channel.advanceTimeBy(INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            channel.writeInbound(Frame.of(0, io.restpipe.wire.proto.Credit.getDefaultInstance()));
+            channel.runScheduledPendingTasks();
+        }
+        assertThat(channel.isActive()).as("20 s without a reply, but a frame every 5 s").isTrue();
+        channel.advanceTimeBy(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).as("then nothing at all for the timeout").isFalse();
+        channel.finishAndReleaseAll();
+    }
 }
