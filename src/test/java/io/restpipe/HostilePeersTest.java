@@ -101,6 +101,9 @@ class HostilePeersTest {
             });
             assertThat(HttpCalls.get(good.httpAddress(), "/server/time").statusCode()).as("another pipe")
                     .isEqualTo(200);
+            // Slowed down: the server reads nothing more from it while its calls are past the limit.
+            eager.send(Frame.of(99, io.restpipe.wire.proto.Heartbeat.getDefaultInstance()));
+            assertThat(eager.poll(FrameType.HEARTBEAT_REPLY, Duration.ofMillis(300))).as("read while over").isNull();
             release.countDown();
             for (int i = 0; i < 4; i++) {
                 EventReply ran = eager.take(FrameType.EVENT_REPLY, WAIT).as(EventReply.class);

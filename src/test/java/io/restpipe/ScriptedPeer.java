@@ -168,6 +168,15 @@ public final class ScriptedPeer implements AutoCloseable {
         }
     }
 
+    /** The next frame received of {@code type}, skipping others, or {@code null} if none comes within {@code wait}. */
+    public Frame poll(FrameType type, Duration wait) throws InterruptedException {
+        try {
+            return take(type, wait);
+        } catch (AssertionError none) {
+            return null;
+        }
+    }
+
     /** Waits for a client to have dialed this listener. */
     public void awaitConnection(Duration wait) throws Exception {
         accepted.get(wait.toMillis(), TimeUnit.MILLISECONDS);

@@ -49,6 +49,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     private static final String SOFTWARE = "restpipe-java";
     private static final RepeatedLog refusals = new RepeatedLog(log, org.slf4j.event.Level.WARN,
             Duration.ofSeconds(10));
+    private static final Duration OVER_LIMIT_PAUSE = Duration.ofSeconds(1);
     private static final List<String> CAPABILITIES = List.of("arguments", "headers", "cancel", "goaway", "stream");
 
     private final Channel channel;
@@ -65,6 +66,8 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     /** A v1 peer never says hello; until a v2 client does, the server writes to it the v1 way. */
     private volatile boolean v1Peer;
     private volatile boolean goingAway;
+    /** Not reading from the peer, which sent calls past its limit; see {@link #slowDown}. */
+    private volatile boolean slowedDown;
 
     PipeSession(Channel channel, PeerInfo peer, boolean clientSide, EventDispatcher dispatcher,
                 PipeSettings settings, PipeMetrics metrics, BodyMemory bodyMemory) {
@@ -279,6 +282,9 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         if (refusal != null) {
             // Chunks of a refused body find no call and are dropped as they arrive.
             refusals.log("refused " + peer.name() + refusal, "refusing a call from " + peer.name() + ": " + refusal);
+            if (inbound.size() >= settings.maxPipeCalls()) {
+                slowDown();
+            }
             metrics.eventReceived(wire.getVerb().toUpperCase(java.util.Locale.ROOT), PipeReply.CODE_REFUSED);
             send(id, WireMapping.toWire(PipeReply.refused(refusal), false, -1));
             return;
@@ -300,6 +306,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
                     metrics.eventReceived(verb, reply.code());
                     call.discardRequestBody();
                     send(id, WireMapping.toWire(reply, false, -1));
+                    inboundEnded();
                 }
             }
 
@@ -310,6 +317,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
                 }
                 if (!bodyMemory.tryReserve(BodyMemory.STREAM_WINDOW)) {
                     inbound.remove(id, call);
+                    inboundEnded();
                     call.discardRequestBody();
                     metrics.eventReceived(verb, PipeReply.CODE_REFUSED);
                     refusals.log("no body memory", "refusing to stream a reply to " + peer.name() + ": "
@@ -322,6 +330,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
                     releaseWindow();
                     inbound.remove(id, call);
                     call.discardRequestBody();
+                    inboundEnded();
                 };
                 if (v1Peer) {
                     call.replyBody = v1ReplyBody(id, head, finished);
@@ -360,6 +369,41 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         OutboundBody dropped = new OutboundBody(channel, 0, true, () -> { }, null);
         dropped.abort(reason);
         return dropped;
+    }
+
+    /**
+     * A peer sending calls past its limit is read no more until its calls in flight are back under the limit, or
+     * for {@link #OVER_LIMIT_PAUSE} at most (a call of its may need more of its body to finish): refusing each call
+     * costs a little, and a flood of them would cost the other pipes on this event loop their share of it.
+     */
+    private void slowDown() {
+        ReadPauses pauses = ReadPauses.of(channel);
+        if (pauses.isPaused(ReadPauses.CALLS)) {
+            return;
+        }
+        pauses.pause(ReadPauses.CALLS);
+        slowedDown = true;
+        channel.eventLoop().schedule(this::readAgain, OVER_LIMIT_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Ends a {@link #slowDown}; any thread. */
+    private void readAgain() {
+        if (!slowedDown) {
+            return;
+        }
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(this::readAgain);
+            return;
+        }
+        slowedDown = false;
+        ReadPauses.of(channel).resume(ReadPauses.CALLS);
+    }
+
+    /** An inbound call is over: a peer slowed down for too many of them may be read again. Any thread. */
+    private void inboundEnded() {
+        if (slowedDown && inbound.size() < settings.maxPipeCalls()) {
+            readAgain();
+        }
     }
 
     /** Why an arriving event is refused without running it, or {@code null} when it may run. */
@@ -459,6 +503,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         if (call != null) {
             log.debug("{} cancelled call #{}: {}", peer.name(), Integer.toUnsignedString(id), reason);
             call.cancel("cancelled by the caller: " + reason);
+            inboundEnded();
             return;
         }
         OutboundCall mine = outbound.remove(id);

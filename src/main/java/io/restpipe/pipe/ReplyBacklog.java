@@ -61,7 +61,7 @@ final class ReplyBacklog extends ChannelOutboundHandlerAdapter {
 
     private void pause(ChannelHandlerContext ctx) {
         paused = true;
-        ctx.channel().config().setAutoRead(false);
+        ReadPauses.of(ctx.channel()).pause(ReadPauses.BACKLOG);
         pauses.log("backlog " + ctx.channel().remoteAddress(), "pipe to " + ctx.channel().remoteAddress() + ": "
                 + queued + " bytes of replies wait for a peer that is not reading them (limit " + limit
                 + ", --max-queued-bytes): not reading from it until it takes them");
@@ -78,8 +78,7 @@ final class ReplyBacklog extends ChannelOutboundHandlerAdapter {
         if (paused && queued <= limit / 2) {
             paused = false;
             closer.cancel(false);
-            ctx.channel().config().setAutoRead(true);
-            ctx.read();
+            ReadPauses.of(ctx.channel()).resume(ReadPauses.BACKLOG);
         }
     }
 }
