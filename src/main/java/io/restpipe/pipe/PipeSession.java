@@ -68,6 +68,8 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     private volatile boolean goingAway;
     /** Not reading from the peer, which sent calls past its limit; see {@link #slowDown}. */
     private volatile boolean slowedDown;
+    /** The peer was slowed down for crossing its limit of calls in flight: reading resumes once it is back under. */
+    private volatile boolean overCallLimit;
 
     PipeSession(Channel channel, PeerInfo peer, boolean clientSide, EventDispatcher dispatcher,
                 PipeSettings settings, PipeMetrics metrics, BodyMemory bodyMemory) {
@@ -282,9 +284,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         if (refusal != null) {
             // Chunks of a refused body find no call and are dropped as they arrive.
             refusals.log("refused " + peer.name() + refusal, "refusing a call from " + peer.name() + ": " + refusal);
-            if (inbound.size() >= settings.maxPipeCalls()) {
-                slowDown();
-            }
+            slowDown();
             metrics.eventReceived(wire.getVerb().toUpperCase(java.util.Locale.ROOT), PipeReply.CODE_REFUSED);
             send(id, WireMapping.toWire(PipeReply.refused(refusal), false, -1));
             return;
@@ -306,7 +306,11 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
                     metrics.eventReceived(verb, reply.code());
                     call.discardRequestBody();
                     send(id, WireMapping.toWire(reply, false, -1));
-                    inboundEnded();
+                    if (reply.code() == PipeReply.CODE_REFUSED) {
+                        slowDown();
+                    } else {
+                        inboundEnded();
+                    }
                 }
             }
 
@@ -372,16 +376,22 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A peer sending calls past its limit is read no more until its calls in flight are back under the limit, or
-     * for {@link #OVER_LIMIT_PAUSE} at most (a call of its may need more of its body to finish): refusing each call
-     * costs a little, and a flood of them would cost the other pipes on this event loop their share of it.
+     * A peer whose call this side had to refuse (past its calls in flight, the body budget, the forward's pool, the
+     * handler queue) is read no more for {@link #OVER_LIMIT_PAUSE}, or until its calls in flight are back under the
+     * limit if that was the one it crossed: refusing costs little per call, but a flood of calls would cost the other
+     * pipes on this event loop their share of it, and reading more while full would only refuse more. Any thread.
      */
     private void slowDown() {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(this::slowDown);
+            return;
+        }
         ReadPauses pauses = ReadPauses.of(channel);
         if (pauses.isPaused(ReadPauses.CALLS)) {
             return;
         }
         pauses.pause(ReadPauses.CALLS);
+        overCallLimit = inbound.size() >= settings.maxPipeCalls();
         slowedDown = true;
         channel.eventLoop().schedule(this::readAgain, OVER_LIMIT_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -401,7 +411,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
 
     /** An inbound call is over: a peer slowed down for too many of them may be read again. Any thread. */
     private void inboundEnded() {
-        if (slowedDown && inbound.size() < settings.maxPipeCalls()) {
+        if (slowedDown && overCallLimit && inbound.size() < settings.maxPipeCalls()) {
             readAgain();
         }
     }
