@@ -82,7 +82,7 @@ class GatewayFuzzTest {
      * {@code Connection: close}); no exception escapes the pipeline; the gateway never stops reading a connection
      * it keeps open while the caller still sends; nothing it allocated or wrote is left unreleased.
      */
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "20s")
     @DictionaryFile(resourcePath = "http.dict")
     void everyRequestParsedGetsExactlyOneResponse(FuzzedDataProvider data) {
         Conversation conversation = converse(data);
@@ -105,7 +105,7 @@ class GatewayFuzzTest {
      * {@code @Disabled} once they pass.
      */
     @Disabled("known gateway bugs: malformed requests get no response or reach the backend (issue 11, item 2)")
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "20s")
     @DictionaryFile(resourcePath = "http.dict")
     void everyRequestEvenAMalformedOneGetsExactlyOneResponseAndA4xxIfMalformed(FuzzedDataProvider data) {
         Conversation conversation = converse(data);

@@ -35,7 +35,7 @@ class FrameDecoderFuzzTest {
      * one), no buffer left unreleased once its frames are released and the channel closed, and the same frames and
      * failure however the bytes are cut into reads.
      */
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "20s")
     void decoderEmitsFramesOrFailsOnceWithFrameExceptionHoweverTheBytesAreSplit(FuzzedDataProvider data) {
         int limit = LIMITS[data.consumeInt(0, LIMITS.length - 1)];
         int[] reads = new int[data.consumeInt(0, MAX_READS)];
