@@ -74,8 +74,10 @@ final class BodyChunkCodec {
 
     private static int lengthPrefix(ByteBuf payload) {
         long length = readVarint(payload);
-        if (length > payload.readableBytes()) {
-            throw new FrameException("body chunk field of " + length + " bytes overruns its frame");
+        // A varint is unsigned: one of 2^63 or more reads as a negative long.
+        if (length < 0 || length > payload.readableBytes()) {
+            throw new FrameException("body chunk field of " + Long.toUnsignedString(length)
+                    + " bytes overruns its frame");
         }
         return (int) length;
     }

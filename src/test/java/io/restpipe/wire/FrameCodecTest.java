@@ -206,6 +206,20 @@ class FrameCodecTest {
         decoder.finishAndReleaseAll();
     }
 
+    @Test
+    void bodyChunkFieldWhoseLengthReadsNegativeIsRejectedAsOverrun() {
+        // Found by FrameDecoderFuzzTest: an unknown length-delimited field whose length varint is 2^63 or more.
+        ByteBuf frame = Unpooled.buffer().writeByte(0x04).writeByte(0).writeInt(12).writeInt(1)
+                .writeByte(0x82).writeByte(0x01) // field 16, length-delimited
+                .writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                        (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01}); // 2^64 - 1
+        EmbeddedChannel decoder = new EmbeddedChannel(new FrameDecoder(LIMIT));
+        assertThatThrownBy(() -> decoder.writeInbound(frame))
+                .isInstanceOf(FrameException.class)
+                .hasMessageContaining("18446744073709551615 bytes overruns its frame");
+        decoder.finishAndReleaseAll();
+    }
+
     private static Frame roundTrip(Frame frame) {
         EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(LIMIT));
         channel.writeInbound(encode(frame));
