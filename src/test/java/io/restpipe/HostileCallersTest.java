@@ -213,6 +213,8 @@ class HostileCallersTest {
             expected.put("/..%5C..%5Csecret", "400");
             expected.put("/%2e%2e/secret", "400");
             expected.put("/a/./b", "400");
+            expected.put("/..;/secret", "400");
+            expected.put("/a;b=c/d", "GET /a;b=c/d HTTP/1.1");
             expected.put("/a%00b", "400");
             expected.put("/a%0D%0AX-Injected:%201", "400");
             for (Map.Entry<String, String> nasty : expected.entrySet()) {

@@ -114,6 +114,26 @@ class HostilePeersTest {
     }
 
     @Test
+    void aPeerReusingTheIdOfACallStillInFlightLosesItsPipe() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Handlers handlers = BuiltinHandlers.register(new Handlers(), "server").on("GET", "hold", call -> {
+            release.await(30, TimeUnit.SECONDS);
+            return "held";
+        });
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().handlers(handlers));
+        try (ScriptedPeer reuser = ScriptedPeer.connect(server.pipeAddress().getPort(), fixture.pki.client("reuser"),
+                fixture.pki.caCertificates())) {
+            reuser.awaitHandshake();
+            Frame held = Frame.of(7, Event.newBuilder().setVersion(2).setVerb("GET").setNoun("hold").build());
+            reuser.send(held);
+            reuser.send(held);
+            assertThat(reuser.awaitClosed(WAIT)).as("closed for a protocol error").isTrue();
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void streamsPastTheBodyMemoryBudgetGet503AndTheOneUnderWayFinishes() throws Exception {
         try (TestUpstream upstream = new TestUpstream()) {
             RestPipeServer server = fixture.startServer(fixture.serverBuilder().bodyMemory(4 << 20));

@@ -35,6 +35,10 @@ final class FatalErrorWatch extends TurboFilter {
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
                               Throwable thrown) {
+        // Libraries report what they swallowed at WARN or ERROR; a DEBUG line may carry an Error they handled.
+        if (level == null || !level.isGreaterOrEqual(Level.WARN)) {
+            return FilterReply.NEUTRAL;
+        }
         if (thrown != null) {
             FatalErrors.check(thrown);
         } else if (params != null && params.length > 0 && params[params.length - 1] instanceof Throwable last) {

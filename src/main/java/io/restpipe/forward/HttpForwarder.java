@@ -9,10 +9,7 @@ import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.AbstractChannelPoolMap;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.FixedChannelPool;
-import io.netty.util.AttributeKey;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -45,7 +42,6 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
 
     private static final RepeatedLog refusals = new RepeatedLog(LoggerFactory.getLogger(HttpForwarder.class),
             Level.WARN, Duration.ofSeconds(10));
-    private static final AttributeKey<ScheduledFuture<?>> IDLE_CLOSE = AttributeKey.valueOf("restpipe.idleClose");
     /** How long a call waits for a pooled connection to the upstream to free up before it is refused. */
     private static final Duration POOL_WAIT = Duration.ofSeconds(10);
 
@@ -97,18 +93,12 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
 
                     @Override
                     public void channelReleased(Channel channel) {
-                        if (channel.isActive()) {
-                            channel.attr(IDLE_CLOSE).set(channel.eventLoop().schedule(() -> channel.close(),
-                                    idleTimeout.toNanos(), TimeUnit.NANOSECONDS));
-                        }
+                        IdleClock.of(channel, idleTimeout).released();
                     }
 
                     @Override
                     public void channelAcquired(Channel channel) {
-                        ScheduledFuture<?> idleClose = channel.attr(IDLE_CLOSE).getAndSet(null);
-                        if (idleClose != null) {
-                            idleClose.cancel(false);
-                        }
+                        IdleClock.of(channel, idleTimeout).acquired();
                     }
                 }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL, POOL_WAIT.toMillis(),
                         perLoop, 4 * perLoop);
@@ -168,6 +158,10 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
                 throw new IllegalArgumentException("the noun '" + event.noun() + "' has a '.' or '..' segment "
                         + "(perhaps percent-encoded), which the forward refuses: it could reach outside " + upstream);
             }
+            if (segment.isEmpty()) {
+                throw new IllegalArgumentException("the noun '" + event.noun() + "' has an empty segment, which the "
+                        + "forward refuses: an upstream could read '//' as a host");
+            }
             if (hasControlCharacter(segment)) {
                 throw new IllegalArgumentException("the noun has a control character, which the forward refuses");
             }
@@ -190,7 +184,9 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
      */
     private static boolean climbs(String segment) {
         for (String part : segment.split("[/\\\\]", -1)) {
-            if (part.equals(".") || part.equals("..")) {
+            // Servlet containers drop a ";param" before they resolve: "..;" is ".." to them.
+            String name = part.indexOf(';') < 0 ? part : part.substring(0, part.indexOf(';'));
+            if (name.equals(".") || name.equals("..")) {
                 return true;
             }
         }

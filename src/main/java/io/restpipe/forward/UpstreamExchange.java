@@ -242,6 +242,14 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             gathered = channel.alloc().compositeBuffer();
         } else {
             replyBody = replier.replyStreamed(head, length);
+            abandonIfRefused();
+        }
+    }
+
+    /** The pipe refused the streamed reply (no body memory, a v1 peer's limit): stop reading the upstream for it. */
+    private void abandonIfRefused() {
+        if (replyBody.abortReason() != null) {
+            abandon("the reply could not be streamed: " + replyBody.abortReason());
         }
     }
 
@@ -256,6 +264,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             } else {
                 sofar.release();
             }
+            abandonIfRefused();
         }
         ctx.fireChannelReadComplete();
     }

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -277,6 +278,19 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         FatalErrors.check(cause);
         log.debug("gateway connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        boolean responding = exchange != null && exchange.responseStarted;
+        if (cause instanceof DecoderException && !responding && ctx.channel().isActive()) {
+            // What the HTTP decoder could not even turn into a failed request (a stray CR in the request line).
+            FullHttpResponse response = rejected(ctx, HttpResponses.malformed(
+                    cause.getCause() != null ? cause.getCause() : cause));
+            HttpUtil.setContentLength(response, response.content().readableBytes());
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            if (exchange != null) {
+                exchange.responseStarted = true;
+            }
+            LingeringClose.after(ctx.writeAndFlush(response));
+            return;
+        }
         ctx.close();
     }
 
@@ -600,14 +614,23 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             exchange.ctx.writeAndFlush(new DefaultHttpContent(piece)).addListener(written -> {
                 if (written.isSuccess()) {
                     stream.consumed(bytes);
+                } else {
+                    // The caller is gone: what is still on its way is not wanted (and gives its memory back).
+                    stream.discard();
                 }
             });
         }
 
         @Override
         public void onEnd() {
-            exchange.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-            exchange.ctx.executor().execute(exchange::endExchange);
+            // The exchange ends once the caller has taken the whole body: until then it holds the body's memory, and
+            // the connection's idle clock must not run.
+            exchange.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(written -> {
+                if (!written.isSuccess()) {
+                    exchange.replyStream.discard();
+                }
+                exchange.endExchange();
+            });
         }
 
         @Override

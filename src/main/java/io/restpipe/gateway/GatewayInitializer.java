@@ -44,10 +44,10 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
         channel.pipeline()
                 .addLast("limit", connections)
                 .addLast("timeouts", timeouts)
+                .addLast("encoder", new HttpResponseEncoder())
                 // Strict: a bare line feed could let a proxy in front and this gateway read a request two ways.
                 // (Netty itself refuses Content-Length with Transfer-Encoding, and differing lengths.)
                 .addLast("decoder", new HttpRequestDecoder(decoding.setStrictLineParsing(true)))
-                .addLast("encoder", new HttpResponseEncoder())
                 // Answers "Expect: 100-continue" here, so callers such as curl -T do not stall waiting for it.
                 .addLast("continue", new HttpServerExpectContinueHandler())
                 .addLast("gateway", new GatewayHandler(role, backend, limits.maxBodyBytes(), budget, bodyMemory,

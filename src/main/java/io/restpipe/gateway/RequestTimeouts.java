@@ -7,25 +7,33 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.restpipe.pipe.RepeatedLog;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The two clocks of a gateway connection between requests, placed before the HTTP decoder so it sees raw bytes:
  * a connection waiting for its next request is closed after the idle timeout, and a request whose first byte has
  * arrived must have all its headers within the header timeout, else 408 and close (a caller sending its headers a
  * byte at a time holds a connection for no longer than that). While a call is in progress neither runs: the call's
- * own deadline applies. Event loop only.
+ * own deadline applies.
+ *
+ * <p>A request only moves a deadline: one timer per connection wakes at the deadline or a header timeout from now,
+ * whichever is sooner, and acts only if the deadline has passed, so a busy keep-alive connection schedules nothing
+ * per request. Event loop only.
  */
 final class RequestTimeouts extends ChannelInboundHandlerAdapter {
     private static final RepeatedLog slow = new RepeatedLog(LoggerFactory.getLogger(RequestTimeouts.class),
             Level.INFO, Duration.ofSeconds(10));
+
+    private enum State { IDLE, READING_HEAD, IN_CALL }
+
     private final long headerNanos;
     private final long idleNanos;
     private ChannelHandlerContext context;
-    private boolean awaitingRequest = true;
-    private boolean headStarted;
+    private State state = State.IDLE;
+    /** When the current state's clock runs out (unused while in a call). */
+    private long deadline;
     private ScheduledFuture<?> timer;
 
     RequestTimeouts(Duration header, Duration idle) {
@@ -36,42 +44,70 @@ final class RequestTimeouts extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         context = ctx;
-        restart(this::idle, idleNanos);
+        enter(State.IDLE, idleNanos);
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (awaitingRequest && !headStarted && msg instanceof ByteBuf bytes && bytes.isReadable()) {
-            headStarted = true;
-            restart(this::headerTooSlow, headerNanos);
+        if (state == State.IDLE && msg instanceof ByteBuf bytes && bytes.isReadable()) {
+            enter(State.READING_HEAD, headerNanos);
         }
         ctx.fireChannelRead(msg);
     }
 
     /** The gateway decoded a request's head: the call's own clock runs from here. */
     void requestArrived() {
-        awaitingRequest = false;
-        cancel();
+        state = State.IN_CALL;
     }
 
     /** The gateway finished an exchange and waits for the next request on this connection. */
     void awaitingNextRequest() {
-        awaitingRequest = true;
-        headStarted = false;
         if (context != null) {
-            restart(this::idle, idleNanos);
+            enter(State.IDLE, idleNanos);
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancel();
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         ctx.fireChannelInactive();
     }
 
-    private void idle() {
-        context.close();
+    private void enter(State next, long nanos) {
+        state = next;
+        deadline = now() + nanos;
+        if (timer == null) {
+            wakeIn(nanos);
+        }
+    }
+
+    /** Never later than a header timeout from now: a request's head may start at any moment. */
+    private void wakeIn(long nanos) {
+        timer = context.executor().schedule(this::check, Math.max(1, Math.min(nanos, headerNanos)),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+        timer = null;
+        if (!context.channel().isActive()) {
+            return;
+        }
+        long left = deadline - now();
+        if (state == State.IN_CALL || left > 0) {
+            wakeIn(state == State.IN_CALL ? headerNanos : left);
+        } else if (state == State.IDLE) {
+            context.close();
+        } else {
+            headerTooSlow();
+        }
+    }
+
+    private long now() {
+        return context.executor().ticker().nanoTime();
     }
 
     private void headerTooSlow() {
@@ -79,19 +115,5 @@ final class RequestTimeouts extends ChannelInboundHandlerAdapter {
                 + "did not arrive within " + headerNanos / 1_000_000 + " ms (--http-header-timeout)");
         LingeringClose.after(context.writeAndFlush(Unpooled.wrappedBuffer(RawResponses.error(408, "Request Timeout",
                 "the request's headers did not arrive within " + headerNanos / 1_000_000 + " ms"))));
-    }
-
-    private void restart(Runnable action, long nanos) {
-        cancel();
-        if (nanos > 0) {
-            timer = context.executor().schedule(action, nanos, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void cancel() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
     }
 }

@@ -7,7 +7,9 @@ import io.restpipe.pipe.EventDispatcher;
 import io.restpipe.pipe.FatalErrors;
 import io.restpipe.pipe.IncomingEvent;
 import io.restpipe.pipe.OutboundBody;
+import io.restpipe.pipe.PipeReply;
 import io.restpipe.pipe.Replier;
+import io.restpipe.pipe.RepeatedLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -21,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
-import io.restpipe.pipe.RepeatedLog;
 
 /**
  * Runs the handler for each incoming event on a worker pool, off the event loops, so a slow handler delays only
@@ -104,7 +105,7 @@ public final class HandlerDispatcher implements EventDispatcher, AutoCloseable {
             String why = workers.isShutdown() ? "shutting down" : "too many events waiting for a handler ("
                     + MAX_QUEUED + " queued behind " + WORKERS + " busy workers)";
             failures.log("rejected " + why, "event refused: " + why);
-            replier.reply(Replies.unavailable(why));
+            replier.reply(workers.isShutdown() ? Replies.unavailable(why) : PipeReply.refused(why));
             return CompletableFuture.completedFuture(null);
         }
         return task;

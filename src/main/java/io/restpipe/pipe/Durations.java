@@ -17,14 +17,18 @@ public final class Durations {
         if (!matcher.matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a duration (write e.g. 250ms, 5s, 2m, 1h)");
         }
-        long amount = Long.parseLong(matcher.group(1));
         String unit = matcher.group(2) == null ? "s" : matcher.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofSeconds(amount);
-        };
+        try {
+            long amount = Long.parseLong(matcher.group(1));
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofSeconds(amount);
+            };
+        } catch (NumberFormatException | ArithmeticException tooLong) {
+            throw new IllegalArgumentException("'" + text + "' is too long a duration");
+        }
     }
 
     /** The short form {@link #parse} reads back, for logs and help. */

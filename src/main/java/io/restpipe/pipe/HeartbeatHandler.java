@@ -90,6 +90,12 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
      * does not (or the pipe closes). Event loop only.
      */
     CompletableFuture<Boolean> probe(ChannelHandlerContext ctx, Duration wait) {
+        probes.removeIf(CompletableFuture::isDone);
+        if (!probes.isEmpty()) {
+            // One probe at a time: a flood of newcomers claiming this pipe's name must not become a heartbeat flood
+            // of ours, which the peer would rightly cut off.
+            return probes.get(0);
+        }
         CompletableFuture<Boolean> answered = new CompletableFuture<>();
         probes.add(answered);
         ScheduledFuture<?> timeout = ctx.executor().schedule(() -> answered.complete(false), wait.toNanos(),

@@ -50,6 +50,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     private static final RepeatedLog refusals = new RepeatedLog(log, org.slf4j.event.Level.WARN,
             Duration.ofSeconds(10));
     private static final Duration OVER_LIMIT_PAUSE = Duration.ofSeconds(1);
+    private static final int REFUSALS_BEFORE_PAUSE = 100;
     private static final List<String> CAPABILITIES = List.of("arguments", "headers", "cancel", "goaway", "stream");
 
     private final Channel channel;
@@ -70,6 +71,8 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     private volatile boolean slowedDown;
     /** The peer was slowed down for crossing its limit of calls in flight: reading resumes once it is back under. */
     private volatile boolean overCallLimit;
+    /** When the current second of counting refusals began, and how many there were in it. */
+    private final long[] refusalWindow = {Long.MIN_VALUE / 2, 0};
 
     PipeSession(Channel channel, PeerInfo peer, boolean clientSide, EventDispatcher dispatcher,
                 PipeSettings settings, PipeMetrics metrics, BodyMemory bodyMemory) {
@@ -284,7 +287,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         if (refusal != null) {
             // Chunks of a refused body find no call and are dropped as they arrive.
             refusals.log("refused " + peer.name() + refusal, "refusing a call from " + peer.name() + ": " + refusal);
-            slowDown();
+            refused();
             metrics.eventReceived(wire.getVerb().toUpperCase(java.util.Locale.ROOT), PipeReply.CODE_REFUSED);
             send(id, WireMapping.toWire(PipeReply.refused(refusal), false, -1));
             return;
@@ -297,7 +300,13 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
             event = event.withStream(call.requestBody);
         }
         Instant deadline = event.timeout() == null ? null : Instant.now().plus(event.timeout());
-        inbound.put(id, call);
+        if (inbound.putIfAbsent(id, call) != null) {
+            if (call.requestBody != null) {
+                call.requestBody.abort("a second call with the same id");
+            }
+            throw new FrameException("call #" + Integer.toUnsignedString(id) + " arrived while a call with that id is "
+                    + "still in flight");
+        }
         String verb = event.verb();
         call.attach(dispatcher.dispatch(new IncomingEvent(peer, event, deadline, channel.eventLoop()), new Replier() {
             @Override
@@ -307,7 +316,7 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
                     call.discardRequestBody();
                     send(id, WireMapping.toWire(reply, false, -1));
                     if (reply.code() == PipeReply.CODE_REFUSED) {
-                        slowDown();
+                        refused();
                     } else {
                         inboundEnded();
                     }
@@ -376,10 +385,29 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A peer whose call this side had to refuse (past its calls in flight, the body budget, the forward's pool, the
-     * handler queue) is read no more for {@link #OVER_LIMIT_PAUSE}, or until its calls in flight are back under the
-     * limit if that was the one it crossed: refusing costs little per call, but a flood of calls would cost the other
-     * pipes on this event loop their share of it, and reading more while full would only refuse more. Any thread.
+     * One of the peer's calls was refused at a limit. A peer past its own limit of calls in flight, or with more than
+     * {@link #REFUSALS_BEFORE_PAUSE} calls refused within a second (a flood, whatever limit it hits), is slowed down:
+     * refusing costs little per call, but a flood would cost the other pipes on this event loop their share of it.
+     * A peer refused now and then, because this side is busy, is not. Any thread.
+     */
+    private void refused() {
+        long now = System.nanoTime();
+        synchronized (refusalWindow) {
+            if (now - refusalWindow[0] >= 1_000_000_000L) {
+                refusalWindow[0] = now;
+                refusalWindow[1] = 0;
+            }
+            refusalWindow[1]++;
+            if (refusalWindow[1] <= REFUSALS_BEFORE_PAUSE && inbound.size() < settings.maxPipeCalls()) {
+                return;
+            }
+        }
+        slowDown();
+    }
+
+    /**
+     * Reads no more from the peer for {@link #OVER_LIMIT_PAUSE}, or until its calls in flight are back under the limit
+     * if that was the one it crossed. Any thread.
      */
     private void slowDown() {
         if (!channel.eventLoop().inEventLoop()) {
@@ -467,7 +495,10 @@ public final class PipeSession extends ChannelInboundHandlerAdapter {
         } else {
             outbound.remove(id, call);
         }
-        call.reply.complete(reply);
+        if (!call.reply.complete(reply) && call.replyBody != null) {
+            // The caller gave up in the meantime (on another thread): nobody will read this body.
+            call.replyBody.abortOnLoop("the caller gave up");
+        }
     }
 
     private void chunkArrived(BodyChunkFrame chunk) {

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bounds what a peer can make this side queue by asking and never reading the answers: counts the bytes of replies
- * (heartbeat replies, event replies, hello replies) written but not yet taken by the socket. Past the limit it
+ * (heartbeat replies, event replies, hello replies) written but not yet taken by the socket, once the socket has
+ * stopped taking writes as fast as they come. Past the limit it
  * stops reading from the peer, so its requests stop arriving; below half it reads again. A peer still past the limit
  * after the grace period is not reading at all: its pipe is closed. Bodies are not counted: their credit bounds
  * them, and counting them could stop both ends of a busy pipe reading at once. Event loop only.
@@ -32,6 +33,7 @@ final class ReplyBacklog extends ChannelOutboundHandlerAdapter {
     private final Duration grace;
     private long queued;
     private boolean paused;
+    private long takenWhilePaused;
     private ScheduledFuture<?> closer;
 
     ReplyBacklog(long limit, Duration grace) {
@@ -41,7 +43,9 @@ final class ReplyBacklog extends ChannelOutboundHandlerAdapter {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof Frame frame && isReply(frame.type())) {
+        // While the socket takes what is written (the channel is writable), less than its write buffer's high mark
+        // waits: only replies written past that are counted, which keeps the usual path free of a listener per reply.
+        if (msg instanceof Frame frame && isReply(frame.type()) && (paused || !ctx.channel().isWritable())) {
             long size = QUEUED_WRITE_OVERHEAD + Frame.HEADER_LENGTH + frame.message().getSerializedSize();
             queued += size;
             ChannelPromise counted = promise.unvoid();
@@ -62,19 +66,30 @@ final class ReplyBacklog extends ChannelOutboundHandlerAdapter {
     private void pause(ChannelHandlerContext ctx) {
         paused = true;
         ReadPauses.of(ctx.channel()).pause(ReadPauses.BACKLOG);
-        pauses.log("backlog " + ctx.channel().remoteAddress(), "pipe to " + ctx.channel().remoteAddress() + ": "
+        pauses.log("backlog", "pipe to " + ctx.channel().remoteAddress() + ": "
                 + queued + " bytes of replies wait for a peer that is not reading them (limit " + limit
                 + ", --max-queued-bytes): not reading from it until it takes them");
-        closer = ctx.executor().schedule(() -> {
-            if (paused) {
-                PipeSession.closeWithReason(ctx.channel(), "the peer took none of its replies for "
-                        + grace.toMillis() + " ms (" + queued + " bytes queued, --max-queued-bytes " + limit + ")");
-            }
-        }, grace.toNanos(), TimeUnit.NANOSECONDS);
+        takenWhilePaused = 0;
+        closer = ctx.executor().schedule(() -> closeIfStuck(ctx), grace.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** A peer that took some of its replies is slow, not stuck: it gets another grace period. */
+    private void closeIfStuck(ChannelHandlerContext ctx) {
+        if (!paused) {
+            return;
+        }
+        if (takenWhilePaused > 0) {
+            takenWhilePaused = 0;
+            closer = ctx.executor().schedule(() -> closeIfStuck(ctx), grace.toNanos(), TimeUnit.NANOSECONDS);
+            return;
+        }
+        PipeSession.closeWithReason(ctx.channel(), "the peer took none of its replies for " + grace.toMillis()
+                + " ms (" + queued + " bytes queued, --max-queued-bytes " + limit + ")");
     }
 
     private void taken(ChannelHandlerContext ctx, long size) {
         queued -= size;
+        takenWhilePaused += size;
         if (paused && queued <= limit / 2) {
             paused = false;
             closer.cancel(false);

@@ -116,6 +116,25 @@ class HeartbeatHandlerTest {
     }
 
     @Test
+    void probesWhileOneIsOutstandingShareItSoThatNewcomersCannotMakeUsFloodThePeer() {
+        EmbeddedChannel channel = clientChannel();
+        channel.readOutbound();
+        HeartbeatHandler heartbeats = channel.pipeline().get(HeartbeatHandler.class);
+        var context = channel.pipeline().context(HeartbeatHandler.class);
+        var first = heartbeats.probe(context, Duration.ofSeconds(1));
+        for (int i = 0; i < 500; i++) {
+            assertThat(heartbeats.probe(context, Duration.ofSeconds(1))).isSameAs(first);
+        }
+        assertThat(((Frame) channel.readOutbound()).type()).isEqualTo(FrameType.HEARTBEAT);
+        assertThat((Object) channel.readOutbound()).as("one probe sent, not 501").isNull();
+        channel.writeInbound(Frame.of(1, HeartbeatReply.getDefaultInstance()));
+        assertThat(first).isCompletedWithValue(true);
+        assertThat(heartbeats.probe(context, Duration.ofSeconds(1))).as("a new probe once it was answered")
+                .isNotSameAs(first);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
     void clientKeepsAPipeWhoseHeartbeatReplyIsLateWhileOtherFramesKeepArriving() {
         EmbeddedChannel channel = clientChannel();
         channel.readOutbound();

@@ -22,9 +22,15 @@ class ReplyBacklogTest {
     /** Eleven heartbeat replies (10 bytes and the bookkeeping of a queued write each) are past it. */
     private static final int LIMIT = 10 * (10 + ReplyBacklog.QUEUED_WRITE_OVERHEAD);
 
-    /** A socket nobody reads from: writes never complete until {@link #drain}. */
+    /** A socket nobody reads from: writes never complete until {@link #drain}, and the channel is not writable. */
     private static final class StuckSocket extends ChannelOutboundHandlerAdapter {
         final List<ChannelPromise> pending = new ArrayList<>();
+        private EmbeddedChannel channel;
+
+        void stick(EmbeddedChannel stuck) {
+            channel = stuck;
+            channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+        }
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -33,6 +39,9 @@ class ReplyBacklogTest {
         }
 
         void drain() {
+            if (channel.isOpen()) {
+                channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+            }
             pending.forEach(ChannelPromise::setSuccess);
             pending.clear();
         }
@@ -45,6 +54,7 @@ class ReplyBacklogTest {
         channel.freezeTime();
         channel.pipeline().addLast(socket, new ReplyBacklog(LIMIT, GRACE),
                 new HeartbeatHandler(false, Duration.ofHours(1), Duration.ofHours(1), PipeMetrics.discarding()));
+        socket.stick(channel);
         return channel;
     }
 
@@ -84,6 +94,22 @@ class ReplyBacklogTest {
         assertThat(channel.isActive()).isFalse();
         assertThat(PipeSession.closeReason(channel, null)).contains("took none of its replies")
                 .contains("--max-queued-bytes");
+        socket.drain();
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void aPeerThatTakesSomeOfItsRepliesIsSlowNotStuckAndKeepsItsPipe() {
+        EmbeddedChannel channel = channel();
+        heartbeats(channel, 20);
+        assertThat(channel.config().isAutoRead()).isFalse();
+        socket.pending.remove(0).setSuccess();
+        channel.advanceTimeBy(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).as("it took one reply within the grace period").isTrue();
+        channel.advanceTimeBy(GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(channel.isActive()).as("then none for a whole grace period").isFalse();
         socket.drain();
         channel.finishAndReleaseAll();
     }
