@@ -140,6 +140,21 @@ class HostileCallersTest {
     }
 
     @Test
+    void aBodyThatStopsComingGets408AndFreesItsCallSlot() throws Exception {
+        RestPipeServer server = server(GatewayLimits.defaults().withMaxCalls(1).withTimeouts(Duration.ofMillis(300),
+                Duration.ofSeconds(60)));
+        try (Socket slowBody = new Socket("127.0.0.1", server.httpAddress().getPort())) {
+            slowBody.setSoTimeout(10_000);
+            slowBody.getOutputStream().write(("POST /client/fileserver/cat HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Length: 1000\r\n\r\nonly the start").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(slowBody.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("body stopped coming");
+        }
+        assertThat(HttpCalls.get(server.httpAddress(), "/client/fileserver/time").statusCode())
+                .as("the only call slot is free again").isEqualTo(200);
+    }
+
+    @Test
     void idleKeepAliveConnectionsAreClosedAfterTheIdleTimeoutButNotDuringACall() throws Exception {
         RestPipeServer server = server(GatewayLimits.defaults().withTimeouts(Duration.ofSeconds(10),
                 Duration.ofMillis(300)));

@@ -423,6 +423,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
 
         private void startCall(PipeEvent toSend, boolean streamBody, long contentLength) {
+            timeouts.callStarted();
             starting = backend.start(target, toSend, streamBody, contentLength);
             starting.whenComplete((started, failure) -> ctx.executor().execute(() -> {
                 if (finished) {

@@ -12,11 +12,12 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
- * The two clocks of a gateway connection between requests, placed before the HTTP decoder so it sees raw bytes:
- * a connection waiting for its next request is closed after the idle timeout, and a request whose first byte has
- * arrived must have all its headers within the header timeout, else 408 and close (a caller sending its headers a
- * byte at a time holds a connection for no longer than that). While a call is in progress neither runs: the call's
- * own deadline applies.
+ * The clocks of a gateway connection while no call runs on it, placed before the HTTP decoder so it sees raw bytes:
+ * a connection waiting for its next request is closed after the idle timeout; a request whose first byte has arrived
+ * must have all its headers within the header timeout, and then its body must not pause for longer than that until
+ * the call starts, else 408 and close (a caller sending a byte at a time holds a connection, and a slot of
+ * {@code --max-calls}, for no longer than that). While a call is in progress none runs: the call's own deadline
+ * applies.
  *
  * <p>A request only moves a deadline: one timer per connection wakes at the deadline or a header timeout from now,
  * whichever is sooner, and acts only if the deadline has passed, so a busy keep-alive connection schedules nothing
@@ -26,7 +27,7 @@ final class RequestTimeouts extends ChannelInboundHandlerAdapter {
     private static final RepeatedLog slow = new RepeatedLog(LoggerFactory.getLogger(RequestTimeouts.class),
             Level.INFO, Duration.ofSeconds(10));
 
-    private enum State { IDLE, READING_HEAD, IN_CALL }
+    private enum State { IDLE, READING_HEAD, READING_BODY, IN_CALL }
 
     private final long headerNanos;
     private final long idleNanos;
@@ -50,14 +51,23 @@ final class RequestTimeouts extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state == State.IDLE && msg instanceof ByteBuf bytes && bytes.isReadable()) {
-            enter(State.READING_HEAD, headerNanos);
+        if (msg instanceof ByteBuf bytes && bytes.isReadable()) {
+            if (state == State.IDLE) {
+                enter(State.READING_HEAD, headerNanos);
+            } else if (state == State.READING_BODY) {
+                deadline = now() + headerNanos;
+            }
         }
         ctx.fireChannelRead(msg);
     }
 
-    /** The gateway decoded a request's head: the call's own clock runs from here. */
+    /** The gateway decoded a request's head: its body must keep coming until the call starts. */
     void requestArrived() {
+        enter(State.READING_BODY, headerNanos);
+    }
+
+    /** The gateway started the request's call: the call's own clock runs from here. */
+    void callStarted() {
         state = State.IN_CALL;
     }
 
@@ -102,7 +112,7 @@ final class RequestTimeouts extends ChannelInboundHandlerAdapter {
         } else if (state == State.IDLE) {
             context.close();
         } else {
-            headerTooSlow();
+            tooSlow();
         }
     }
 
@@ -110,10 +120,12 @@ final class RequestTimeouts extends ChannelInboundHandlerAdapter {
         return context.executor().ticker().nanoTime();
     }
 
-    private void headerTooSlow() {
-        slow.log("408", "closing gateway connection " + context.channel().remoteAddress() + ": its request's headers "
-                + "did not arrive within " + headerNanos / 1_000_000 + " ms (--http-header-timeout)");
+    private void tooSlow() {
+        String what = state == State.READING_HEAD ? "the request's headers did not arrive within "
+                : "the request's body stopped coming for ";
+        slow.log("408 " + state, "closing gateway connection " + context.channel().remoteAddress() + ": " + what
+                + headerNanos / 1_000_000 + " ms (--http-header-timeout)");
         LingeringClose.after(context.writeAndFlush(Unpooled.wrappedBuffer(RawResponses.error(408, "Request Timeout",
-                "the request's headers did not arrive within " + headerNanos / 1_000_000 + " ms"))));
+                what + headerNanos / 1_000_000 + " ms"))));
     }
 }
