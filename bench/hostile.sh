@@ -100,8 +100,11 @@ server_option() {
 DIRECT_FROM="--body-memory"
 DIRECT_BYTES=$(to_bytes "$(server_option --body-memory)")
 if [ -z "$DIRECT_BYTES" ]; then
-  DIRECT_FROM="no --body-memory option yet: assumed"
-  DIRECT_BYTES=$((256 << 20))
+  # Its default: half the JVM's direct memory (-XX:MaxDirectMemorySize, else the heap's maximum), at most 256 MiB.
+  MAX_DIRECT=$(to_bytes "$(grep -o -- '-XX:MaxDirectMemorySize=[^ ]*' <<<"$SERVER_JAVA_OPTS" | tail -1 | cut -d= -f2)")
+  MAX_DIRECT=${MAX_DIRECT:-$HEAP_BYTES}
+  DIRECT_BYTES=$(( MAX_DIRECT / 2 < (256 << 20) ? MAX_DIRECT / 2 : (256 << 20) ))
+  DIRECT_FROM="--body-memory default"
 fi
 # Slowloris connections must be closed once the header-read time is up: attack 5 lasts at least that long + 5 s.
 HEADER_SECONDS=$(to_seconds "$(server_option --http-header-timeout)")

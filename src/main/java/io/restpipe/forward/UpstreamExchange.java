@@ -181,8 +181,7 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             @Override
             public void onData(ByteBuf data) {
                 int bytes = data.readableBytes();
-                // An upstream slower than the pipe: the piece waits in the connection's buffer.
-                ByteBuf piece = channel.isWritable() ? data : BodyPieces.detached(data);
+                ByteBuf piece = BodyPieces.forWriting(data, channel);
                 channel.writeAndFlush(new DefaultHttpContent(piece)).addListener(written -> {
                     if (written.isSuccess()) {
                         stream.consumed(bytes);

@@ -610,8 +610,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         public void onData(ByteBuf data) {
             int bytes = data.readableBytes();
             InboundBody stream = exchange.replyStream;
-            // A caller slower than the pipe: the piece waits in the connection's buffer.
-            ByteBuf piece = exchange.ctx.channel().isWritable() ? data : BodyPieces.detached(data);
+            ByteBuf piece = BodyPieces.forWriting(data, exchange.ctx.channel());
             exchange.ctx.writeAndFlush(new DefaultHttpContent(piece)).addListener(written -> {
                 if (written.isSuccess()) {
                     stream.consumed(bytes);

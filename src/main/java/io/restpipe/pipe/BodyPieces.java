@@ -12,6 +12,20 @@ public final class BodyPieces {
     private BodyPieces() {
     }
 
+    /**
+     * Bytes a connection may have waiting before the pieces written to it are copied: a reader that keeps up (a bulk
+     * transfer) stays under it and costs no copy; a slow one pins no more than this of the read buffers.
+     */
+    public static final long PINNED_PER_CONNECTION = 1 << 20;
+
+    /**
+     * {@code piece}, to be written to {@code channel}: as it is while little waits there, else as a buffer of its own
+     * (see {@link #detached}).
+     */
+    public static ByteBuf forWriting(ByteBuf piece, io.netty.channel.Channel channel) {
+        return channel.isWritable() || channel.bytesBeforeWritable() < PINNED_PER_CONNECTION ? piece : detached(piece);
+    }
+
     /** {@code piece} as a buffer of its own (taking ownership of it), if it is a view of a larger one. */
     public static ByteBuf detached(ByteBuf piece) {
         if (piece.unwrap() == null) {
