@@ -37,6 +37,8 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
     private long oldestUnansweredNanos = -1;
     /** When the last frame of any kind arrived. */
     private long lastHeardNanos = Long.MIN_VALUE / 2;
+    /** When the last heartbeat reply arrived. */
+    private long lastReplyNanos = Long.MIN_VALUE / 2;
     private volatile long lastRttNanos = -1;
     private long peerBeatsSince = Long.MIN_VALUE / 2;
     private int peerBeats;
@@ -90,6 +92,11 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
      * does not (or the pipe closes). Event loop only.
      */
     CompletableFuture<Boolean> probe(ChannelHandlerContext ctx, Duration wait) {
+        if (ctx.executor().ticker().nanoTime() - lastReplyNanos < wait.toNanos()) {
+            // It answered within the probe's time already: as good as an answer to this one, and no heartbeat of
+            // ours for each of a flood of newcomers claiming this pipe's name.
+            return CompletableFuture.completedFuture(true);
+        }
         probes.removeIf(CompletableFuture::isDone);
         if (!probes.isEmpty()) {
             // One probe at a time: a flood of newcomers claiming this pipe's name must not become a heartbeat flood
@@ -129,6 +136,7 @@ final class HeartbeatHandler extends ChannelDuplexHandler {
                 return;
             }
             if (frame.type() == FrameType.HEARTBEAT_REPLY) {
+                lastReplyNanos = ctx.executor().ticker().nanoTime();
                 probes.forEach(probe -> probe.complete(true));
                 probes.clear();
                 if (oldestUnansweredNanos >= 0) {
