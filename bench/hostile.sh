@@ -58,6 +58,7 @@ ATTACK_NICE=${ATTACK_NICE:-10}
 need curl curl jstat openjdk-17-jdk-headless
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 JAR=$(restpipe_jar)
+BENCH_JAR=$(bench_jar)
 WORK=$(mktemp -d /tmp/restpipe-hostile.XXXXXX)
 if [ -n "${KEEP:-}" ]; then
   trap 'bench_cleanup; echo "bench: work directory kept: $WORK" >&2' EXIT
@@ -73,7 +74,7 @@ for name in bulk trav victim; do
 done
 PIPE_PORT=$(free_port); SERVER_HTTP=$(free_port); GOOD_HTTP=$(free_port); UP_HTTP=$(free_port); UP_RAW=$(free_port)
 GATEWAY="http://127.0.0.1:$SERVER_HTTP"
-TOOL=(java $ATTACK_JVM -jar "$JAR" attack --server "127.0.0.1:$PIPE_PORT" --pki "$WORK/pki" --gateway "$GATEWAY")
+TOOL=(java $ATTACK_JVM -jar "$BENCH_JAR" attack --server "127.0.0.1:$PIPE_PORT" --pki "$WORK/pki" --gateway "$GATEWAY")
 ATTACK=(nice -n "$ATTACK_NICE" "${TOOL[@]}")
 
 # ---- the server's limits, for the RSS goal -------------------------------------------------------------------------
@@ -116,9 +117,10 @@ SERVER_PID=""; JSTAT_PID=""
 alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 
 start_server() {
-  start_bg java $RESTPIPE_JVM $SERVER_JAVA_OPTS -jar "$JAR" server --pipe-listen "127.0.0.1:$PIPE_PORT" \
+  # The product jar, with the load tools' jar behind it for the throwing handler of attack 8.
+  start_bg java $RESTPIPE_JVM $SERVER_JAVA_OPTS -cp "$JAR:$BENCH_JAR" io.restpipe.cli.Main server --pipe-listen "127.0.0.1:$PIPE_PORT" \
     --http "127.0.0.1:$SERVER_HTTP" --cert "$WORK/pki/server.crt.pem" --key "$WORK/pki/server.key.pem" \
-    --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$UP_HTTP" --handler 'io.restpipe.cli.AttackCommand$Throwing' \
+    --ca "$WORK/pki/ca.crt.pem" --forward "http://127.0.0.1:$UP_HTTP" --handler 'io.restpipe.bench.AttackCommand$Throwing' \
     ${SERVER_ARGS:-} >>"$SERVER_LOG" 2>&1
   SERVER_PID=$LAST_PID
   wait_port "$SERVER_HTTP" || return 1

@@ -84,7 +84,22 @@ stop_bg() {
 # The restpipe jar, built by the launcher if missing or older than the sources.
 restpipe_jar() {
   "$RESTPIPE_REPO/restpipe" --version >/dev/null
-  echo "$RESTPIPE_REPO/target/restpipe.jar"
+  echo "$RESTPIPE_REPO/restpipe-cli/target/restpipe.jar"
+}
+
+# The load tools' jar (restpipe-bench: `load`, `attack`, and the whole command line besides), built if missing or
+# older than the sources.
+bench_jar() {
+  local jar="$RESTPIPE_REPO/restpipe-bench/target/restpipe-bench.jar"
+  if [ ! -f "$jar" ] || [ -n "$(find "$RESTPIPE_REPO"/pom.xml "$RESTPIPE_REPO"/restpipe-*/pom.xml \
+      "$RESTPIPE_REPO"/restpipe-*/src/main -newer "$jar" -print -quit 2>/dev/null)" ]; then
+    echo "bench: building $jar..." >&2
+    (cd "$RESTPIPE_REPO" && mvn -B -q -Dstyle.color=never -DskipTests -pl restpipe-bench -am package >&2) || {
+      echo "bench: build failed; run 'mvn -B -DskipTests -pl restpipe-bench -am package' in $RESTPIPE_REPO" >&2
+      return 1
+    }
+  fi
+  echo "$jar"
 }
 
 # A CA, a server certificate "server" and a client certificate NAME in DIR: make_pki JAR DIR NAME

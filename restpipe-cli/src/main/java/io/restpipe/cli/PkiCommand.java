@@ -1,0 +1,124 @@
+package io.restpipe.cli;
+
+import io.netty.util.NetUtil;
+import io.restpipe.Identity;
+import io.restpipe.internal.tls.CertificateAuthority.Role;
+import io.restpipe.internal.tls.CertificateAuthority;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "pki", description = "Create a CA and issue server and client certificates.",
+        mixinStandardHelpOptions = true, subcommands = {PkiCommand.Init.class, PkiCommand.Issue.class})
+final class PkiCommand implements Callable<Integer> {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    @Override
+    public Integer call() {
+        throw new UsageError("pki needs a subcommand: init or issue (see 'restpipe help pki')");
+    }
+
+    @Command(name = "init", description = "Create a CA: DIR/ca.crt.pem and DIR/ca.key.pem.",
+            mixinStandardHelpOptions = true)
+    static final class Init extends OutputCommand implements Callable<Integer> {
+        @Option(names = "--dir", paramLabel = "DIR", required = true, description = "where the CA files go")
+        Path dir;
+
+        @Option(names = "--name", paramLabel = "CN", defaultValue = "RestPipe CA",
+                description = "the CA's common name (default: ${DEFAULT-VALUE})")
+        String name;
+
+        @Option(names = "--days", paramLabel = "N", defaultValue = "3650",
+                description = "validity in days (default: ${DEFAULT-VALUE})")
+        int days;
+
+        @Override
+        public Integer call() throws IOException {
+            requirePositive(days);
+            Path certificate = dir.resolve(CertificateAuthority.CA_CERT_FILE);
+            if (Files.exists(certificate)) {
+                throw new UsageError(certificate + " already exists; remove it or choose another --dir");
+            }
+            CertificateAuthority.create(name, Duration.ofDays(days)).save(dir);
+            out().println("created CA " + certificate + " and " + dir.resolve(CertificateAuthority.CA_KEY_FILE));
+            return 0;
+        }
+    }
+
+    @Command(name = "issue", description = "Issue DIR/NAME.crt.pem and DIR/NAME.key.pem, signed by the CA in DIR.",
+            mixinStandardHelpOptions = true)
+    static final class Issue extends OutputCommand implements Callable<Integer> {
+        @Option(names = "--dir", paramLabel = "DIR", required = true, description = "the CA's directory")
+        Path dir;
+
+        @Option(names = "--name", paramLabel = "NAME", required = true,
+                description = "the certificate's CN: a client's identity, or the server's name")
+        String name;
+
+        @ArgGroup(multiplicity = "1")
+        RoleChoice role;
+
+        @Option(names = "--dns", paramLabel = "HOST", description = "DNS name the server answers to (repeatable)")
+        List<String> dns = new ArrayList<>();
+
+        @Option(names = "--ip", paramLabel = "ADDR", description = "IP address the server answers on (repeatable)")
+        List<String> ips = new ArrayList<>();
+
+        @Option(names = "--days", paramLabel = "N", defaultValue = "825",
+                description = "validity in days (default: ${DEFAULT-VALUE})")
+        int days;
+
+        @Override
+        public Integer call() throws IOException {
+            requirePositive(days);
+            if (!NAME.matcher(name).matches()) {
+                throw new UsageError("--name '" + name + "' must be letters, digits, '.', '_' or '-'");
+            }
+            for (String ip : ips) {
+                if (!NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
+                    throw new UsageError("--ip '" + ip + "' is not an IP address");
+                }
+            }
+            CertificateAuthority ca = CertificateAuthority.load(dir);
+            boolean server = role.server;
+            List<String> dnsNames = server && dns.isEmpty() && ips.isEmpty() ? List.of("localhost") : dns;
+            List<String> ipAddresses = server && dns.isEmpty() && ips.isEmpty() ? List.of("127.0.0.1") : ips;
+            Identity issued = ca.issue(name, server ? Role.SERVER : Role.CLIENT, dnsNames, ipAddresses,
+                    Duration.ofDays(days));
+            CertificateAuthority.save(issued, dir, name);
+            out().println("issued " + (server ? "server" : "client") + " certificate "
+                    + dir.resolve(name + ".crt.pem") + " (CN=" + name
+                    + (server ? ", SANs " + String.join(", ", concat(dnsNames, ipAddresses)) : "") + ") and key "
+                    + dir.resolve(name + ".key.pem"));
+            return 0;
+        }
+
+        private static List<String> concat(List<String> a, List<String> b) {
+            List<String> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        }
+    }
+
+    static final class RoleChoice {
+        @Option(names = "--server", required = true, description = "a server certificate (with SANs)")
+        boolean server;
+
+        @Option(names = "--client", required = true, description = "a client certificate (CN = its identity)")
+        boolean client;
+    }
+
+    private static void requirePositive(int days) {
+        if (days <= 0) {
+            throw new UsageError("--days must be positive");
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.restpipe.cli;
+
+import io.restpipe.RestPipeServer;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "server", description = "Run a server: the pipe listener and the server gateway.",
+        mixinStandardHelpOptions = true)
+final class ServerCommand extends OutputCommand implements Callable<Integer> {
+    @Option(names = "--pipe-listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:1234",
+            converter = HostPort.class, description = "where to accept pipes (default: ${DEFAULT-VALUE})")
+    InetSocketAddress pipeListen;
+
+    @Option(names = "--http", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080", converter = HostPort.class,
+            description = "the server gateway; port 0 = any free port (default: ${DEFAULT-VALUE})")
+    InetSocketAddress http;
+
+    @Option(names = "--max-pipes", paramLabel = "N", defaultValue = "20000",
+            description = "pipes open at once; more are refused (and retry later); 0 = no limit (default: ${DEFAULT-VALUE})")
+    int maxPipes;
+
+    @Mixin
+    SideOptions options;
+
+    @Override
+    public Integer call() {
+        RestPipeServer.Builder builder = options.configure(RestPipeServer.builder(), "server");
+        if (maxPipes < 0) {
+            throw new UsageError("--max-pipes must not be negative");
+        }
+        RestPipeServer server = builder
+                .pipeListen(HostPort.forListening(pipeListen))
+                .httpListen(HostPort.forListening(http))
+                .settings(options.settings().withMaxPipes(maxPipes))
+                .build()
+                .start();
+        out().println("restpipe server: pipe on " + Addresses.show(server.pipeAddress())
+                + ", gateway on http://" + Addresses.show(server.httpAddress()));
+        return Running.untilStopped(server, options.meters());
+    }
+}

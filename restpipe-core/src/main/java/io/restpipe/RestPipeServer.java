@@ -1,0 +1,125 @@
+package io.restpipe;
+
+import io.restpipe.internal.call.PipeCall;
+import io.restpipe.internal.directory.ConnectedPeer;
+import io.restpipe.internal.gateway.GatewayBackend;
+import io.restpipe.internal.gateway.GatewayRole;
+import io.restpipe.internal.peer.PipeServer;
+import io.restpipe.internal.tls.TlsContexts;
+import io.restpipe.internal.tls.TlsMaterial;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A RestPipe server: accepts pipes from clients, answers their events with its handlers, and lets local programs
+ * (through its HTTP gateway) or Java code (through {@link #call}) call any connected client.
+ *
+ * <pre>{@code
+ * try (RestPipeServer server = RestPipeServer.builder()
+ *         .tls(Path.of("server.crt.pem"), Path.of("server.key.pem"), Path.of("ca.crt.pem"))
+ *         .build().start()) {
+ *     PipeReply reply = server.call("fileserver", PipeEvent.of("GET", "time")).get();
+ * }
+ * }</pre>
+ */
+public final class RestPipeServer implements AutoCloseable {
+    private final Builder config;
+    private final SideRuntime runtime;
+    private final PipeServer pipe;
+    private InetSocketAddress pipeAddress;
+    private InetSocketAddress httpAddress;
+
+    private RestPipeServer(Builder config) {
+        config.requireTls();
+        this.config = config;
+        // One loop per core: a server's pipes and gateway connections spread over them.
+        this.runtime = new SideRuntime("server", Runtime.getRuntime().availableProcessors(), config);
+        this.pipe = new PipeServer(config.settings, TlsMaterial.fixed(TlsContexts.server(config.identity, config.trustedCa)),
+                runtime.dispatcher(), config.listener, runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds the pipe listener, then the gateway; on failure nothing is left running. */
+    public RestPipeServer start() {
+        try {
+            pipeAddress = Binding.bind("pipe", config.pipeListen, pipe::bind);
+            httpAddress = runtime.startGateway(GatewayRole.SERVER, new Backend(), config.httpListen,
+                    config.gatewayLimits);
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    public InetSocketAddress pipeAddress() {
+        return pipeAddress;
+    }
+
+    /** The gateway's bound address, or {@code null} when it runs none. */
+    public InetSocketAddress httpAddress() {
+        return httpAddress;
+    }
+
+    /** Calls the client {@code target} (identity name, IP address or DNS name) and completes with its reply. */
+    public CompletableFuture<PipeReply> call(String target, PipeEvent event) {
+        return pipe.call(target, event);
+    }
+
+    /** Names of the connected clients. */
+    public List<String> connectedClients() {
+        return pipe.clientNames();
+    }
+
+    /** Stops taking calls and pipes, lets calls in flight finish up to the drain timeout, then closes everything. */
+    @Override
+    public void close() {
+        runtime.close(pipe::close);
+    }
+
+    private final class Backend implements GatewayBackend {
+        @Override
+        public CompletableFuture<PipeCall> start(String target, PipeEvent event, boolean streamBody,
+                                                 long contentLength) {
+            return pipe.start(target, event, streamBody, contentLength);
+        }
+
+        @Override
+        public boolean isUp() {
+            return pipe.isListening();
+        }
+
+        @Override
+        public List<ConnectedPeer> clients() {
+            return pipe.clients();
+        }
+
+        @Override
+        public String scrapeMetrics() {
+            return runtime.scrapeMetrics();
+        }
+    }
+
+    /** Configures a {@link RestPipeServer}; the pipe listens on 0.0.0.0:1234 and the gateway on 127.0.0.1:8080. */
+    public static final class Builder extends SideConfig<Builder> {
+        InetSocketAddress pipeListen = new InetSocketAddress("0.0.0.0", 1234);
+
+        private Builder() {
+            super(new InetSocketAddress("127.0.0.1", 8080));
+        }
+
+        /** Where the server accepts pipes (port 0 = any free port). */
+        public Builder pipeListen(InetSocketAddress address) {
+            this.pipeListen = address;
+            return this;
+        }
+
+        public RestPipeServer build() {
+            return new RestPipeServer(this);
+        }
+    }
+}

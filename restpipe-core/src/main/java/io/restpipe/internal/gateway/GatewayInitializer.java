@@ -1,0 +1,59 @@
+package io.restpipe.internal.gateway;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.restpipe.GatewayLimits;
+import io.restpipe.internal.call.BodyMemory;
+import io.restpipe.internal.util.ConnectionLimit;
+import io.restpipe.internal.util.EventLoops;
+
+/** Builds a gateway connection's pipeline: the connection limit, the request clocks, HTTP/1.1, then the gateway. */
+final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
+    private static final byte[] FULL = RawResponses.error(503, "Service Unavailable",
+            "the gateway is at its limit of connections (--max-connections)");
+
+    private final GatewayRole role;
+    private final GatewayBackend backend;
+    private final AdminRoutes adminRoutes;
+    private final GatewayLimits limits;
+    private final CallBudget budget;
+    private final BodyMemory bodyMemory;
+    private final ConnectionLimit connections;
+
+    GatewayInitializer(GatewayRole role, GatewayBackend backend, GatewayLimits limits, BodyMemory bodyMemory) {
+        this.role = role;
+        this.backend = backend;
+        this.adminRoutes = new AdminRoutes(role, backend);
+        this.limits = limits;
+        this.budget = new CallBudget(limits.maxCalls());
+        this.bodyMemory = bodyMemory;
+        this.connections = new ConnectionLimit(limits.maxConnections(), "gateway connections (--max-connections)",
+                ctx -> LingeringClose.after(ctx.writeAndFlush(Unpooled.wrappedBuffer(FULL))));
+    }
+
+    @Override
+    protected void initChannel(SocketChannel channel) {
+        RequestTimeouts timeouts = new RequestTimeouts(limits.headerTimeout(), limits.idleTimeout());
+        HttpDecoderConfig decoding = new HttpDecoderConfig()
+                .setMaxInitialLineLength(GatewayLimits.MAX_REQUEST_LINE)
+                .setMaxHeaderSize(limits.maxHeaderBytes())
+                // Body pieces as large as a socket read (Netty's default splits them at 8 KiB).
+                .setMaxChunkSize(EventLoops.MAX_READ);
+        channel.pipeline()
+                .addLast("limit", connections)
+                .addLast("timeouts", timeouts)
+                .addLast("encoder", new HttpResponseEncoder())
+                // Strict: a bare line feed could let a proxy in front and this gateway read a request two ways.
+                // (Netty itself refuses Content-Length with Transfer-Encoding, and differing lengths.)
+                .addLast("decoder", new HttpRequestDecoder(decoding.setStrictLineParsing(true)))
+                // Answers "Expect: 100-continue" here, so callers such as curl -T do not stall waiting for it.
+                .addLast("continue", new HttpServerExpectContinueHandler())
+                .addLast("gateway", new GatewayHandler(role, backend, adminRoutes, limits.maxBodyBytes(), budget,
+                        bodyMemory, timeouts));
+    }
+}

@@ -1,0 +1,87 @@
+package io.restpipe.internal.link;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.restpipe.FatalErrors;
+import io.restpipe.PeerInfo;
+import io.restpipe.internal.tls.CertificateNames;
+import io.restpipe.internal.util.CloseReason;
+import io.restpipe.internal.util.Failures;
+import io.restpipe.internal.util.RepeatedLog;
+import io.restpipe.internal.wire.Frame;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Waits until the peer is authenticated, then puts a {@link PipeLink} for it at the end of the pipeline and
+ * steps aside. The server knows once its TLS handshake is done. The client says hello and waits for the server's
+ * first frame, because under TLS 1.3 its own handshake completes before the server has judged its certificate.
+ * A failed handshake is logged with its reason and closes the connection. Event loop only.
+ */
+final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(PipeHandshakeHandler.class);
+    private static final RepeatedLog failures = new RepeatedLog(log, org.slf4j.event.Level.WARN,
+            java.time.Duration.ofSeconds(10));
+
+    private final boolean clientSide;
+    private final Consumer<PipeLink> onLink;
+
+    /** @param onLink told of each authenticated link, on its event loop, before the link reads a frame of a call */
+    PipeHandshakeHandler(boolean clientSide, Consumer<PipeLink> onLink) {
+        this.clientSide = clientSide;
+        this.onLink = onLink;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess() && clientSide) {
+                ctx.writeAndFlush(Frame.of(0, PipeLink.hello()));
+            } else if (handshake.isSuccess()) {
+                startLink(ctx);
+            } else {
+                Throwable cause = handshake.cause();
+                String reason = Failures.describe(cause);
+                failures.log("handshake " + reason, "TLS handshake with " + ctx.channel().remoteAddress() + " failed: "
+                        + reason);
+                CloseReason.close(ctx.channel(), "TLS handshake failed: " + reason);
+            }
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (clientSide && msg instanceof Frame) {
+            // The server answered, so it accepted our certificate: the pipe is up.
+            startLink(ctx);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void startLink(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        X509Certificate peerCert = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
+        PeerInfo peer = new PeerInfo(CertificateNames.commonName(peerCert),
+                (InetSocketAddress) ctx.channel().remoteAddress());
+        PipeLink link = new PipeLink(ctx.channel(), peer);
+        ctx.pipeline().addLast("link", link);
+        ctx.pipeline().remove(this);
+        onLink.accept(link);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.check(cause);
+        // Before the peer is authenticated, errors are TLS alerts or plain-socket garbage.
+        String reason = Failures.describe(cause);
+        log.debug("error on unauthenticated connection {}: {}", ctx.channel().remoteAddress(), reason);
+        CloseReason.close(ctx.channel(), reason);
+    }
+}

@@ -1,0 +1,268 @@
+package io.restpipe.internal.link;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.restpipe.FatalErrors;
+import io.restpipe.PeerInfo;
+import io.restpipe.internal.tls.PipeTrustManager;
+import io.restpipe.internal.util.CloseReason;
+import io.restpipe.internal.wire.Frame;
+import io.restpipe.internal.wire.FrameException;
+import io.restpipe.internal.wire.FrameReceiver;
+import io.restpipe.internal.wire.FrameSink;
+import io.restpipe.internal.wire.WireMapping;
+import io.restpipe.internal.wire.proto.GoAway;
+import io.restpipe.internal.wire.proto.Hello;
+import io.restpipe.internal.wire.proto.HelloReply;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One authenticated TLS connection to a peer, the last handler of its pipeline: answers hello, hears goaway, keeps
+ * the reason it closed, and hands the frames of calls to the {@link FrameReceiver} attached to it (the peer's call
+ * state, which knows nothing of sockets). Frames are read on the channel's event loop; the rest is thread-safe.
+ */
+public final class PipeLink extends ChannelInboundHandlerAdapter implements FrameSink {
+    private static final Logger log = LoggerFactory.getLogger(PipeLink.class);
+    private static final AttributeKey<PipeLink> LINK = AttributeKey.valueOf("restpipe.link");
+    private static final String SOFTWARE = "restpipe-java";
+    private static final List<String> CAPABILITIES = List.of("arguments", "headers", "cancel", "goaway", "stream");
+
+    private final Channel channel;
+    private final PeerInfo peer;
+    private final Instant connectedSince = Instant.now();
+    private final CompletableFuture<String> closed = new CompletableFuture<>();
+    private volatile boolean goingAway;
+    private volatile FrameReceiver receiver;
+
+    public PipeLink(Channel channel, PeerInfo peer) {
+        this.channel = channel;
+        this.peer = peer;
+        channel.attr(LINK).set(this);
+        channel.closeFuture().addListener(f -> onClosed());
+    }
+
+    /** The link on {@code channel}, or {@code null} when its peer was never authenticated. */
+    public static PipeLink on(Channel channel) {
+        return channel.attr(LINK).get();
+    }
+
+    /** The client's first frame, which starts the v2 conversation. */
+    static Hello hello() {
+        return Hello.newBuilder().setProtocolVersion(WireMapping.PROTOCOL_VERSION)
+                .addAllCapabilities(CAPABILITIES).setSoftware(SOFTWARE).build();
+    }
+
+    /**
+     * Hands this link's call frames to {@code callState} from now on. Called on the event loop as the link comes
+     * up, before it reads another frame.
+     */
+    public void attach(FrameReceiver callState) {
+        this.receiver = callState;
+        if (!channel.isActive()) {
+            callState.linkClosed(CloseReason.of(channel, "connection closed by peer"));
+        }
+    }
+
+    public PeerInfo peer() {
+        return peer;
+    }
+
+    /** True when this link's TLS session was resumed from a ticket rather than authenticated by certificates. */
+    public boolean resumedTls() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        return ssl != null && Boolean.TRUE.equals(ssl.engine().getSession().getValue(PipeTrustManager.RESUMED));
+    }
+
+    public Instant connectedSince() {
+        return connectedSince;
+    }
+
+    /** The last heartbeat round-trip time, or {@code null} when none was measured yet. */
+    public Duration heartbeatRtt() {
+        HeartbeatHandler heartbeat = channel.pipeline().get(HeartbeatHandler.class);
+        return heartbeat == null ? null : heartbeat.lastRtt();
+    }
+
+    /** Completes with the reason once the link is closed. */
+    public CompletableFuture<String> closeFuture() {
+        return closed;
+    }
+
+    /** Tells the peer this side takes no new calls; the ones in flight go on. */
+    public void goAway(String reason) {
+        goingAway = true;
+        send(Frame.of(0, GoAway.newBuilder().setReason(reason).build()));
+    }
+
+    /** Tells the peer why its pipe is not accepted, then closes it. */
+    public void refuse(String reason) {
+        goingAway = true;
+        channel.writeAndFlush(Frame.of(0, GoAway.newBuilder().setReason(reason).setRefused(true).build()))
+                .addListener(written -> close("refused: " + reason));
+    }
+
+    /**
+     * Completes with true when the peer answers a heartbeat sent now within {@code wait}: it is alive, whatever its
+     * last frame was; false when it does not.
+     */
+    public CompletableFuture<Boolean> probe(Duration wait) {
+        CompletableFuture<Boolean> alive = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            ChannelHandlerContext heartbeat = channel.pipeline().context(HeartbeatHandler.class);
+            if (heartbeat == null || !channel.isActive()) {
+                alive.complete(false);
+            } else {
+                ((HeartbeatHandler) heartbeat.handler()).probe(heartbeat, wait).thenAccept(alive::complete);
+            }
+        });
+        return alive;
+    }
+
+    public void close(String reason) {
+        CloseReason.close(channel, reason);
+    }
+
+    // ---- FrameSink: what the peer's call state writes through ----
+
+    @Override
+    public EventExecutor executor() {
+        return channel.eventLoop();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
+    public Future<Void> send(Object frame) {
+        return channel.writeAndFlush(frame);
+    }
+
+    @Override
+    public void write(Object frame) {
+        channel.write(frame);
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public long bytesBeforeWritable() {
+        return channel.bytesBeforeWritable();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isActive() && !goingAway;
+    }
+
+    @Override
+    public String state() {
+        return goingAway ? "going away" : "closed";
+    }
+
+    @Override
+    public void pauseReading() {
+        ReadPauses.of(channel).pause(ReadPauses.CALLS);
+    }
+
+    @Override
+    public void resumeReading() {
+        ReadPauses.of(channel).resume(ReadPauses.CALLS);
+    }
+
+    @Override
+    public boolean isReadingPaused() {
+        return ReadPauses.of(channel).isPaused(ReadPauses.CALLS);
+    }
+
+    // ---- inbound ----
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Frame frame) {
+            switch (frame.type()) {
+                case HELLO -> send(Frame.of(frame.id(), HelloReply.newBuilder()
+                        .setProtocolVersion(WireMapping.PROTOCOL_VERSION).addAllCapabilities(CAPABILITIES)
+                        .setSoftware(SOFTWARE).build()));
+                case HELLO_REPLY -> {
+                    log.debug("pipe to {} speaks protocol {}", peer.name(),
+                            frame.as(HelloReply.class).getProtocolVersion());
+                    return;
+                }
+                case GOAWAY -> {
+                    goAwayArrived(frame.as(GoAway.class));
+                    return;
+                }
+                default -> {
+                }
+            }
+        }
+        FrameReceiver callState = receiver;
+        if (callState == null) {
+            ReferenceCountUtil.release(msg);
+            throw new FrameException("a call frame arrived before the pipe was set up");
+        }
+        // The hello also goes on: it tells the call state that the peer speaks protocol v2.
+        callState.frameArrived(msg);
+    }
+
+    private void goAwayArrived(GoAway goAway) {
+        goingAway = true;
+        if (goAway.getRefused()) {
+            log.warn("{} refused this pipe: {}", peer.name(), goAway.getReason());
+            CloseReason.close(channel, "refused by " + peer.name() + ": " + goAway.getReason());
+        } else {
+            log.info("{} is going away: {}", peer.name(), goAway.getReason());
+        }
+    }
+
+    private void onClosed() {
+        String reason = CloseReason.of(channel, "connection closed by peer");
+        FrameReceiver callState = receiver;
+        if (callState != null) {
+            callState.linkClosed(reason);
+        }
+        closed.complete(reason);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.check(cause);
+        // The decoder passes our own FrameException as is and wraps everything else (such as TLS errors).
+        Throwable root = cause instanceof DecoderException && !(cause instanceof FrameException)
+                && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof FrameException) {
+            log.warn("closing pipe to {}: protocol error: {}", peer.name(), root.getMessage());
+            CloseReason.close(ctx.channel(), "protocol error: " + root.getMessage());
+        } else if (root instanceof IOException || root instanceof SSLException) {
+            CloseReason.close(ctx.channel(), root.getClass().getSimpleName() + ": " + root.getMessage());
+        } else {
+            log.warn("closing pipe to {} after an unexpected error", peer.name(), root);
+            CloseReason.close(ctx.channel(), "internal error: " + root);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.restpipe.internal.tls;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+
+/**
+ * Reads and writes PEM certificates and private keys, in the forms openssl and our PKI write
+ * (PKCS#8, SEC1 "EC PRIVATE KEY", PKCS#1 "RSA PRIVATE KEY").
+ */
+public final class PemFiles {
+    private PemFiles() {
+    }
+
+    /** Every certificate in {@code file}, in order; fails if it holds none. */
+    public static List<X509Certificate> readCertificates(Path file) {
+        List<X509Certificate> certificates = new ArrayList<>();
+        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+        for (Object object : readObjects(file)) {
+            if (object instanceof X509CertificateHolder holder) {
+                try {
+                    certificates.add(converter.getCertificate(holder));
+                } catch (CertificateException e) {
+                    throw new TlsConfigException("certificate file " + file + " holds a certificate that cannot be "
+                            + "decoded: " + e.getMessage(), e);
+                }
+            }
+        }
+        if (certificates.isEmpty()) {
+            throw new TlsConfigException("certificate file " + file + " holds no PEM certificate");
+        }
+        return certificates;
+    }
+
+    /** The private key in {@code file}; fails if it holds none. */
+    public static PrivateKey readPrivateKey(Path file) {
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        for (Object object : readObjects(file)) {
+            try {
+                if (object instanceof PrivateKeyInfo info) {
+                    return converter.getPrivateKey(info);
+                }
+                if (object instanceof PEMKeyPair pair) {
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
+                }
+            } catch (IOException e) {
+                throw new TlsConfigException("key file " + file + " holds a key that cannot be decoded: "
+                        + e.getMessage(), e);
+            }
+        }
+        throw new TlsConfigException("key file " + file + " holds no unencrypted PEM private key");
+    }
+
+    /** Writes {@code objects} (certificates, keys) as PEM; a file holding a private key is readable only by its owner. */
+    public static void write(Path file, boolean secret, Object... objects) throws IOException {
+        StringWriter text = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
+            for (Object object : objects) {
+                // Keys go out as PKCS#8 ("PRIVATE KEY"), the form every TLS stack reads.
+                writer.writeObject(object instanceof PrivateKey key ? new JcaPKCS8Generator(key, null) : object);
+            }
+        }
+        if (secret) {
+            // Created owner-only before the key is written, so it is never readable by others.
+            Files.deleteIfExists(file);
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException notPosix) {
+                // A file system without POSIX permissions: nothing to tighten.
+            }
+        }
+        Files.writeString(file, text.toString());
+    }
+
+    private static List<Object> readObjects(Path file) {
+        List<Object> objects = new ArrayList<>();
+        try (Reader reader = Files.newBufferedReader(file); PEMParser parser = new PEMParser(reader)) {
+            Object object;
+            while ((object = parser.readObject()) != null) {
+                objects.add(object);
+            }
+        } catch (NoSuchFileException e) {
+            throw new TlsConfigException("file not found: " + file);
+        } catch (AccessDeniedException e) {
+            throw new TlsConfigException("file not readable: " + file);
+        } catch (IOException | RuntimeException e) {
+            throw new TlsConfigException("file " + file + " is not valid PEM: " + e.getMessage(), e);
+        }
+        return objects;
+    }
+}

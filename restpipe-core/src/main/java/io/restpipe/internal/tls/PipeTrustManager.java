@@ -1,0 +1,116 @@
+package io.restpipe.internal.tls;
+
+import io.netty.handler.ssl.ResumableX509ExtendedTrustManager;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Trusts what chains to the CA (the JDK's PKIX checks), and re-checks a peer whose session is resumed from a
+ * ticket: such a handshake calls no chain check, so the peer's certificate must at least still be within its
+ * validity period. The ticket itself vouches that the chain was checked against this CA when it was issued
+ * (see {@link SessionTickets}). Marks resumed sessions so the pipe can count them.
+ */
+public final class PipeTrustManager extends X509ExtendedTrustManager implements ResumableX509ExtendedTrustManager {
+    /** Set to {@code Boolean.TRUE} on an {@code SSLSession} that was resumed rather than fully authenticated. */
+    public static final String RESUMED = "restpipe.resumed";
+
+    private final X509ExtendedTrustManager pkix;
+
+    private PipeTrustManager(X509ExtendedTrustManager pkix) {
+        this.pkix = pkix;
+    }
+
+    static PipeTrustManager of(List<X509Certificate> ca) {
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            for (int i = 0; i < ca.size(); i++) {
+                store.setCertificateEntry("ca-" + i, ca.get(i));
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(store);
+            for (TrustManager manager : factory.getTrustManagers()) {
+                if (manager instanceof X509ExtendedTrustManager extended) {
+                    return new PipeTrustManager(extended);
+                }
+            }
+            throw new TlsConfigException("the JDK offers no X.509 trust manager", null);
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new TlsConfigException("cannot trust the CA certificates: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void resumeClientTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        resumed(chain, engine);
+    }
+
+    @Override
+    public void resumeServerTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        resumed(chain, engine);
+    }
+
+    private static void resumed(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        if (chain.length == 0) {
+            throw new CertificateException("resumed session carries no peer certificate");
+        }
+        X509Certificate peer = chain[0];
+        try {
+            peer.checkValidity();
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+            throw new CertificateException("resumed session refused: the certificate of "
+                    + peer.getSubjectX500Principal().getName() + " is valid only from " + peer.getNotBefore()
+                    + " to " + peer.getNotAfter());
+        }
+        engine.getSession().putValue(RESUMED, Boolean.TRUE);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        pkix.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        pkix.checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        pkix.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        pkix.checkServerTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        pkix.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        pkix.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return pkix.getAcceptedIssuers();
+    }
+}

@@ -1,5 +1,0 @@
-package io.restpipe.pipe;
-
-/** One HTTP-style header carried with an event or a reply. */
-public record HeaderField(String name, String value) {
-}
