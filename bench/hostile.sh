@@ -13,7 +13,7 @@
 #   SERVER_ARGS="--max-connections 5000" bench/hostile.sh   # extra server options
 #   KEEP=1 bench/hostile.sh                   # keep the work directory (logs, every good call's latency)
 #
-# The attacks, each from `restpipe attack` (a hidden command) unless said otherwise:
+# The attacks, each from `restpipe-bench.jar attack` (the restpipe-bench module) unless said otherwise:
 #   1 a valid client sends heartbeats as fast as it can and never reads
 #   2 40 callers download a 64 MiB body through one pipe at 1 KiB/s each (curl --limit-rate; server gateway ->
 #     pipe -> client "bulk" --forward -> the attack tool's upstream)

@@ -79,7 +79,7 @@ final class SideRuntime {
         if (address == null) {
             return null;
         }
-        gateway = new HttpGateway(role, CallDecorator.around(backend, callDecorators), limits, bodyMemory, pipeLoops);
+        gateway = new HttpGateway(role, backend, callDecorators, limits, bodyMemory, pipeLoops);
         return Binding.bind(role.name().toLowerCase(java.util.Locale.ROOT) + " gateway", address, gateway::bind);
     }
 

@@ -22,39 +22,14 @@ public interface CallDecorator {
         CompletableFuture<PipeCall> start(String target, PipeEvent event, boolean streamBody, long contentLength);
     }
 
-    /** {@code backend} with its calls wrapped in {@code decorators}, the first one outermost. */
-    static GatewayBackend around(GatewayBackend backend, List<CallDecorator> decorators) {
-        if (decorators.isEmpty()) {
-            return backend;
-        }
-        CallStarter starter = backend::start;
+    /** {@code starter} wrapped in {@code decorators}, the first one outermost. */
+    static CallStarter around(CallStarter starter, List<CallDecorator> decorators) {
+        CallStarter decorated = starter;
         for (int i = decorators.size() - 1; i >= 0; i--) {
             CallDecorator decorator = decorators.get(i);
-            CallStarter next = starter;
-            starter = (target, event, streamBody, length) -> decorator.start(target, event, streamBody, length, next);
+            CallStarter next = decorated;
+            decorated = (target, event, streamBody, length) -> decorator.start(target, event, streamBody, length, next);
         }
-        CallStarter decorated = starter;
-        return new GatewayBackend() {
-            @Override
-            public CompletableFuture<PipeCall> start(String target, PipeEvent event, boolean streamBody,
-                                                     long contentLength) {
-                return decorated.start(target, event, streamBody, contentLength);
-            }
-
-            @Override
-            public boolean isUp() {
-                return backend.isUp();
-            }
-
-            @Override
-            public List<io.restpipe.internal.directory.ConnectedPeer> clients() {
-                return backend.clients();
-            }
-
-            @Override
-            public String scrapeMetrics() {
-                return backend.scrapeMetrics();
-            }
-        };
+        return decorated;
     }
 }

@@ -58,7 +58,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private static final RepeatedLog failures = new RepeatedLog(log, Level.INFO, Duration.ofSeconds(10));
 
     private final GatewayRole role;
-    private final GatewayBackend backend;
+    private final CallDecorator.CallStarter calls;
     private final AdminRoutes adminRoutes;
     private final long maxBodyBytes;
     private final CallBudget budget;
@@ -73,16 +73,17 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext context;
 
     /**
+     * @param calls        starts a call in the pipe (through the call decorators)
      * @param adminRoutes  answers the requests that are not calls
      * @param maxBodyBytes request bodies over this many bytes get 413; 0 = no limit
      * @param budget       the gateway-wide cap on calls in flight; a call past it gets 503
      * @param bodyMemory   this side's budget for bodies, which small bodies being gathered also draw on
      * @param timeouts     the connection's clocks between requests, told when a request starts and ends
      */
-    GatewayHandler(GatewayRole role, GatewayBackend backend, AdminRoutes adminRoutes, long maxBodyBytes,
+    GatewayHandler(GatewayRole role, CallDecorator.CallStarter calls, AdminRoutes adminRoutes, long maxBodyBytes,
                    CallBudget budget, BodyMemory bodyMemory, RequestTimeouts timeouts) {
         this.role = role;
-        this.backend = backend;
+        this.calls = calls;
         this.adminRoutes = adminRoutes;
         this.maxBodyBytes = maxBodyBytes;
         this.budget = budget;
@@ -398,7 +399,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
         private void startCall(PipeEvent toSend, boolean streamBody, long contentLength) {
             timeouts.callStarted();
-            starting = backend.start(target, toSend, streamBody, contentLength);
+            starting = calls.start(target, toSend, streamBody, contentLength);
             starting.whenComplete((started, failure) -> ctx.executor().execute(() -> {
                 if (finished) {
                     if (started != null) {

@@ -11,6 +11,7 @@ import io.restpipe.GatewayLimits;
 import io.restpipe.internal.call.BodyMemory;
 import io.restpipe.internal.util.ConnectionLimit;
 import io.restpipe.internal.util.EventLoops;
+import java.util.List;
 
 /** Builds a gateway connection's pipeline: the connection limit, the request clocks, HTTP/1.1, then the gateway. */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
@@ -18,7 +19,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             "the gateway is at its limit of connections (--max-connections)");
 
     private final GatewayRole role;
-    private final GatewayBackend backend;
+    private final CallDecorator.CallStarter calls;
     private final AdminRoutes adminRoutes;
     private final GatewayLimits limits;
     private final CallBudget budget;
@@ -26,8 +27,14 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimit connections;
 
     GatewayInitializer(GatewayRole role, GatewayBackend backend, GatewayLimits limits, BodyMemory bodyMemory) {
+        this(role, backend, List.of(), limits, bodyMemory);
+    }
+
+    /** @param decorators wrap every call this gateway starts, the first one outermost */
+    GatewayInitializer(GatewayRole role, GatewayBackend backend, List<CallDecorator> decorators, GatewayLimits limits,
+                       BodyMemory bodyMemory) {
         this.role = role;
-        this.backend = backend;
+        this.calls = CallDecorator.around(backend::start, decorators);
         this.adminRoutes = new AdminRoutes(role, backend);
         this.limits = limits;
         this.budget = new CallBudget(limits.maxCalls());
@@ -53,7 +60,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 .addLast("decoder", new HttpRequestDecoder(decoding.setStrictLineParsing(true)))
                 // Answers "Expect: 100-continue" here, so callers such as curl -T do not stall waiting for it.
                 .addLast("continue", new HttpServerExpectContinueHandler())
-                .addLast("gateway", new GatewayHandler(role, backend, adminRoutes, limits.maxBodyBytes(), budget,
+                .addLast("gateway", new GatewayHandler(role, calls, adminRoutes, limits.maxBodyBytes(), budget,
                         bodyMemory, timeouts));
     }
 }

@@ -1,6 +1,5 @@
 package io.restpipe.internal.link;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -8,8 +7,6 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Future;
 import io.restpipe.FatalErrors;
 import io.restpipe.PeerInfo;
 import io.restpipe.internal.tls.PipeTrustManager;
@@ -34,9 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One authenticated TLS connection to a peer, the last handler of its pipeline: answers hello, hears goaway, keeps
  * the reason it closed, and hands the frames of calls to the {@link FrameReceiver} attached to it (the peer's call
- * state, which knows nothing of sockets). Frames are read on the channel's event loop; the rest is thread-safe.
+ * state, which knows nothing of sockets, and writes through {@link #sink()}). Frames are read on the channel's event loop; the rest is thread-safe.
  */
-public final class PipeLink extends ChannelInboundHandlerAdapter implements FrameSink {
+public final class PipeLink extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(PipeLink.class);
     private static final AttributeKey<PipeLink> LINK = AttributeKey.valueOf("restpipe.link");
     private static final String SOFTWARE = "restpipe-java";
@@ -48,10 +45,12 @@ public final class PipeLink extends ChannelInboundHandlerAdapter implements Fram
     private final CompletableFuture<String> closed = new CompletableFuture<>();
     private volatile boolean goingAway;
     private volatile FrameReceiver receiver;
+    private final FrameSink sink;
 
     public PipeLink(Channel channel, PeerInfo peer) {
         this.channel = channel;
         this.peer = peer;
+        this.sink = new ChannelFrameSink(channel, () -> goingAway);
         channel.attr(LINK).set(this);
         channel.closeFuture().addListener(f -> onClosed());
     }
@@ -106,7 +105,7 @@ public final class PipeLink extends ChannelInboundHandlerAdapter implements Fram
     /** Tells the peer this side takes no new calls; the ones in flight go on. */
     public void goAway(String reason) {
         goingAway = true;
-        send(Frame.of(0, GoAway.newBuilder().setReason(reason).build()));
+        channel.writeAndFlush(Frame.of(0, GoAway.newBuilder().setReason(reason).build()));
     }
 
     /** Tells the peer why its pipe is not accepted, then closes it. */
@@ -137,66 +136,9 @@ public final class PipeLink extends ChannelInboundHandlerAdapter implements Fram
         CloseReason.close(channel, reason);
     }
 
-    // ---- FrameSink: what the peer's call state writes through ----
-
-    @Override
-    public EventExecutor executor() {
-        return channel.eventLoop();
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return channel.alloc();
-    }
-
-    @Override
-    public Future<Void> send(Object frame) {
-        return channel.writeAndFlush(frame);
-    }
-
-    @Override
-    public void write(Object frame) {
-        channel.write(frame);
-    }
-
-    @Override
-    public void flush() {
-        channel.flush();
-    }
-
-    @Override
-    public boolean isWritable() {
-        return channel.isWritable();
-    }
-
-    @Override
-    public long bytesBeforeWritable() {
-        return channel.bytesBeforeWritable();
-    }
-
-    @Override
-    public boolean isOpen() {
-        return channel.isActive() && !goingAway;
-    }
-
-    @Override
-    public String state() {
-        return goingAway ? "going away" : "closed";
-    }
-
-    @Override
-    public void pauseReading() {
-        ReadPauses.of(channel).pause(ReadPauses.CALLS);
-    }
-
-    @Override
-    public void resumeReading() {
-        ReadPauses.of(channel).resume(ReadPauses.CALLS);
-    }
-
-    @Override
-    public boolean isReadingPaused() {
-        return ReadPauses.of(channel).isPaused(ReadPauses.CALLS);
+    /** Where the peer's call state writes its frames: this link's channel. */
+    public FrameSink sink() {
+        return sink;
     }
 
     // ---- inbound ----
@@ -205,7 +147,7 @@ public final class PipeLink extends ChannelInboundHandlerAdapter implements Fram
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Frame frame) {
             switch (frame.type()) {
-                case HELLO -> send(Frame.of(frame.id(), HelloReply.newBuilder()
+                case HELLO -> channel.writeAndFlush(Frame.of(frame.id(), HelloReply.newBuilder()
                         .setProtocolVersion(WireMapping.PROTOCOL_VERSION).addAllCapabilities(CAPABILITIES)
                         .setSoftware(SOFTWARE).build()));
                 case HELLO_REPLY -> {

@@ -15,7 +15,7 @@ final class Peer implements PeerDirectory.Entry {
     Peer(PipeLink link, PeerCalls calls) {
         this.link = link;
         this.calls = calls;
-        calls.attach(link, link.peer());
+        calls.attach(link.sink(), link.peer());
         link.attach(calls);
     }
 

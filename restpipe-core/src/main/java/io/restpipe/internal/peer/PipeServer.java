@@ -162,7 +162,7 @@ public final class PipeServer implements AutoCloseable {
             admit(newcomer);
             return;
         }
-        existing.link().probe(LIVENESS_PROBE).thenAccept(alive -> link.executor().execute(() -> {
+        existing.link().probe(LIVENESS_PROBE).thenAccept(alive -> link.sink().executor().execute(() -> {
             if (!newcomer.isAvailable()) {
                 return;
             }
