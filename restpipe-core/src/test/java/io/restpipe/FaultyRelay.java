@@ -12,6 +12,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Ticker;
 import io.restpipe.internal.util.EventLoops;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -36,7 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FaultyRelay implements AutoCloseable {
     private static final int READ_SIZE = 16 * 1024;
     /** How often a slowed direction releases its next piece: small pieces, so the rate is smooth. */
-    private static final long SLOW_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    static final long SLOW_TICK_MILLIS = 50;
+    private static final long SLOW_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(SLOW_TICK_MILLIS);
 
     private sealed interface Fault permits Pass, Blackhole, Slow {
     }
@@ -51,6 +53,8 @@ public final class FaultyRelay implements AutoCloseable {
     }
 
     private final InetSocketAddress target;
+    /** Paces slowed directions; only {@link #slow} reads it. */
+    private final Ticker clock;
     private final EventLoopGroup loop = EventLoops.create("relay", 1);
     private final Channel listener;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
@@ -61,7 +65,18 @@ public final class FaultyRelay implements AutoCloseable {
 
     /** Starts relaying to {@code target} at once. */
     public FaultyRelay(InetSocketAddress target) {
+        this(target, Ticker.systemTicker());
+    }
+
+    /**
+     * Starts relaying to {@code target} at once, pacing {@link #slow} by {@code clock}: with a
+     * {@link io.netty.util.concurrent.MockTicker}, a slowed direction sends its next piece only once the test has
+     * moved the clock on (its wake-ups stay on the loop's real timer, so it looks again every
+     * {@value #SLOW_TICK_MILLIS} ms or less until then).
+     */
+    public FaultyRelay(InetSocketAddress target, Ticker clock) {
         this.target = target;
+        this.clock = clock;
         this.listener = new ServerBootstrap()
                 .group(loop)
                 .channel(EventLoops.serverSocketChannel())
@@ -102,7 +117,10 @@ public final class FaultyRelay implements AutoCloseable {
         switchTo(new Blackhole());
     }
 
-    /** Forwards each direction at no more than {@code bytesPerSecond}. */
+    /**
+     * Forwards each direction at no more than {@code bytesPerSecond} of the relay's clock: a piece of
+     * {@value #SLOW_TICK_MILLIS} ms' worth at once, the next one when the clock says the last has had its time.
+     */
     public void slow(long bytesPerSecond) {
         if (bytesPerSecond <= 0) {
             throw new IllegalArgumentException("bytesPerSecond must be positive: " + bytesPerSecond);
@@ -286,7 +304,7 @@ public final class FaultyRelay implements AutoCloseable {
             }
             ByteBuf last;
             if (now instanceof Slow slow) {
-                long nowNanos = System.nanoTime();
+                long nowNanos = clock.nanoTime();
                 if (nowNanos - nextSendNanos < 0) {
                     wakeUpAt(nextSendNanos - nowNanos);
                     return;

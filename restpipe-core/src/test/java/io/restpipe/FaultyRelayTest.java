@@ -3,6 +3,8 @@ package io.restpipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -13,6 +15,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +26,9 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FaultyRelayTest {
     private final Echo echo = new Echo();
-    private final FaultyRelay relay = new FaultyRelay(echo.address());
+    /** The relay's clock, which paces {@link FaultyRelay#slow}: it moves only when a test moves it. */
+    private final MockTicker clock = Ticker.newMockTicker();
+    private final FaultyRelay relay = new FaultyRelay(echo.address(), clock);
 
     FaultyRelayTest() throws IOException {
     }
@@ -78,18 +83,44 @@ class FaultyRelayTest {
         }
     }
 
+    /**
+     * On the relay's clock, which only the test moves: a slowed direction sends one piece ({@value
+     * FaultyRelay#SLOW_TICK_MILLIS} ms of its rate) at once, nothing more while the clock stands still, and at most
+     * one more piece each way per {@value FaultyRelay#SLOW_TICK_MILLIS} ms the clock moves on; so 64 KiB at 64 KiB/s
+     * come back whole only once the clock has moved on by a second.
+     */
     @Test
     void slowHoldsEachDirectionToItsRate() throws Exception {
+        int bytesPerSecond = 64 * 1024;
+        int piece = (int) (bytesPerSecond * FaultyRelay.SLOW_TICK_MILLIS / 1000);
+        byte[] data = new byte[64 * 1024];
+        new Random(7).nextBytes(data);
         try (Socket socket = dial()) {
-            relay.slow(64 * 1024);
-            byte[] data = new byte[64 * 1024];
-            long start = System.nanoTime();
+            relay.slow(bytesPerSecond);
             socket.getOutputStream().write(data);
-            socket.setSoTimeout(10_000);
-            assertThat(socket.getInputStream().readNBytes(data.length)).hasSize(data.length);
-            // 64 KiB at 64 KiB/s up, and down again overlapping it: about a second, the first piece going at once.
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(800),
-                    Duration.ofSeconds(5));
+            InputStream in = socket.getInputStream();
+            socket.setSoTimeout(5_000);
+            byte[] received = new byte[data.length];
+            int got = in.read(received);
+            socket.setSoTimeout(300);
+            got += readUntilQuiet(in, received, got);
+            assertThat(got).as("bytes back while the clock stands still: the first piece, at once").isBetween(1, piece);
+
+            socket.setSoTimeout(5_000);
+            int ticks = 0;
+            while (got < data.length) {
+                clock.advance(FaultyRelay.SLOW_TICK_MILLIS, TimeUnit.MILLISECONDS);
+                ticks++;
+                int read = in.read(received, got, data.length - got);
+                assertThat(read).as("bytes after tick %d", ticks).isPositive();
+                got += read;
+                assertThat(got).as("bytes back after %d ms of the relay's clock", ticks * FaultyRelay.SLOW_TICK_MILLIS)
+                        .isLessThanOrEqualTo((ticks + 1) * piece);
+            }
+            assertThat(received).isEqualTo(data);
+            // A second's worth of bytes, the first piece free.
+            assertThat(Duration.ofMillis(ticks * FaultyRelay.SLOW_TICK_MILLIS)).as("time on the relay's clock")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(1_000 - FaultyRelay.SLOW_TICK_MILLIS));
         }
     }
 
@@ -136,6 +167,20 @@ class FaultyRelayTest {
 
     private Socket dial() throws IOException {
         return new Socket("127.0.0.1", relay.address().getPort());
+    }
+
+    /** Reads into {@code into} from {@code offset} until nothing came for the socket's timeout; returns the count. */
+    private static int readUntilQuiet(InputStream in, byte[] into, int offset) throws IOException {
+        int total = 0;
+        try {
+            for (int read; offset + total < into.length
+                    && (read = in.read(into, offset + total, into.length - offset - total)) > 0; ) {
+                total += read;
+            }
+        } catch (SocketTimeoutException quiet) {
+            // nothing more for now
+        }
+        return total;
     }
 
     private static String roundTrip(Socket socket, String text) throws IOException {

@@ -9,39 +9,31 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObjectDecoder;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCounted;
 import io.restpipe.GatewayLimits;
 import io.restpipe.PipeEvent;
 import io.restpipe.PipeReply;
 import io.restpipe.TrackingAllocator;
-import io.restpipe.internal.call.BodyMemory;
 import io.restpipe.internal.call.CollectedBody;
 import io.restpipe.internal.call.OutboundBody;
 import io.restpipe.internal.call.PipeCall;
 import io.restpipe.internal.directory.ConnectedPeer;
-import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -64,21 +56,6 @@ class GatewayFuzzTest {
     static final long SMALL_BODY_LIMIT = 16;
     private static final int MAX_READS = 16;
     private static final byte[] REPLY_BODY = "{\"fuzz\":true}".getBytes(StandardCharsets.UTF_8);
-
-    /**
-     * The gateway's pipeline as {@link GatewayInitializer} builds it, on an embedded channel that reads only on
-     * demand (AUTO_READ off, as {@link HttpGateway} sets it). Left unregistered, so that probes can go in before
-     * the gateway becomes active and asks for its first read. The one place to adapt when the initializer's
-     * constructor changes.
-     */
-    static EmbeddedChannel gatewayChannel(GatewayRole role, long maxBodyBytes, GatewayBackend backend,
-                                          ByteBufAllocator alloc) {
-        EmbeddedChannel channel = EmbeddedChannel.builder().register(false).build();
-        channel.config().setAllocator(alloc).setAutoRead(false);
-        new GatewayInitializer(role, backend, GatewayLimits.defaults().withMaxBodyBytes(maxBodyBytes),
-                BodyMemory.unlimited()).initChannel(socketView(channel));
-        return channel;
-    }
 
     /**
      * Every request parsed whole gets exactly one response with a status (or came after one that said
@@ -148,10 +125,11 @@ class GatewayFuzzTest {
         TrackingAllocator alloc = new TrackingAllocator();
         Conversation conversation = new Conversation(alloc);
         FixedReplyBackend backend = new FixedReplyBackend(streamsAtOnce, alloc);
-        EmbeddedChannel channel = gatewayChannel(role, maxBody, backend, alloc);
+        EmbeddedChannel channel = GatewayChannels.gatewayChannel(role,
+                GatewayLimits.defaults().withMaxBodyBytes(maxBody), backend, alloc);
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addFirst("fuzz-reads", conversation.reads);
-        pipeline.addAfter(httpDecoderName(pipeline), "fuzz-exchanges", conversation.exchanges);
+        pipeline.addAfter(GatewayChannels.httpDecoderName(pipeline), "fuzz-exchanges", conversation.exchanges);
         Deque<byte[]> pending = new ArrayDeque<>(cut(stream, reads));
         try {
             channel.register();
@@ -400,41 +378,6 @@ class GatewayFuzzTest {
 
         void close() {
             pipe.finishAndReleaseAll();
-        }
-    }
-
-    /** The name of the pipeline's HTTP request decoder, after which the probe of requests goes. */
-    private static String httpDecoderName(ChannelPipeline pipeline) {
-        for (Map.Entry<String, ChannelHandler> entry : pipeline) {
-            if (entry.getValue() instanceof HttpServerCodec || entry.getValue() instanceof HttpObjectDecoder) {
-                return entry.getKey();
-            }
-        }
-        throw new IllegalStateException("no HTTP decoder in the gateway's pipeline: " + pipeline.names());
-    }
-
-    /**
-     * The embedded channel seen as the {@link SocketChannel} that {@link GatewayInitializer#initChannel} takes:
-     * it answers what a {@code Channel} answers, and nothing socket-specific.
-     */
-    private static SocketChannel socketView(EmbeddedChannel channel) {
-        return (SocketChannel) Proxy.newProxyInstance(GatewayFuzzTest.class.getClassLoader(),
-                new Class<?>[] {SocketChannel.class}, (proxy, method, args) -> {
-                    Method same = channelMethod(method);
-                    if (same == null) {
-                        throw new UnsupportedOperationException("the fuzz test's socket view has no "
-                                + method.getName() + "(); adapt GatewayFuzzTest.gatewayChannel()");
-                    }
-                    return same.invoke(channel, args);
-                });
-    }
-
-    private static Method channelMethod(Method method) {
-        try {
-            Method same = EmbeddedChannel.class.getMethod(method.getName(), method.getParameterTypes());
-            return method.getReturnType().isAssignableFrom(same.getReturnType()) ? same : null;
-        } catch (NoSuchMethodException e) {
-            return null;
         }
     }
 
