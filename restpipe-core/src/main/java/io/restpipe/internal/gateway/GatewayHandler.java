@@ -153,7 +153,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         long declaredLength = HttpUtil.getContentLength(request, -1L);
         if (maxBodyBytes > 0 && declaredLength > maxBodyBytes) {
             ex.keepAlive = false;
-            ex.respondWhenBodyRead(tooLarge());
+            if (HttpUtil.is100ContinueExpected(request)) {
+                // The caller waits for a go-ahead it will not get (see ExpectContinue): refused before it sends.
+                ex.respond(tooLarge());
+            } else {
+                ex.respondWhenBodyRead(tooLarge());
+            }
             return;
         }
         PipeEvent event;
