@@ -121,8 +121,9 @@ public abstract class SideConfig<B extends SideConfig<B>> {
 
     /**
      * Where this side's meters go, and what its gateway's {@code /metrics} answers ({@code text}, e.g. a
-     * Prometheus registry's {@code scrape}); RestPipe does not close {@code registry}. Without this call the meters
-     * are kept in memory only and {@code /metrics} answers 404.
+     * Prometheus registry's {@code scrape}); RestPipe does not close {@code registry}. Give each side (a server and a
+     * client in one process) a registry of its own: the meters carry no side tag, so one registry would add the two
+     * sides' counts up. Without this call the meters are kept in memory only and {@code /metrics} answers 404.
      */
     public B metrics(MeterRegistry registry, Supplier<String> text) {
         this.meterRegistry = Objects.requireNonNull(registry);

@@ -109,14 +109,19 @@ class ArchitectureTest {
                 .check(core);
     }
 
-    /** Public and protected members (and the supertypes) of a class name no type from the packages foreign to the API. */
+    /**
+     * Public and protected members, supertypes and type parameters of a class, type arguments included, name no type
+     * from the packages foreign to the API.
+     */
     private static ArchCondition<JavaClass> exposeOnlyApiTypes() {
         return new ArchCondition<>("expose no internal, Netty or protobuf type in a public signature") {
             @Override
             public void check(JavaClass type, ConditionEvents events) {
                 List<String> exposed = new ArrayList<>();
-                type.getRawSuperclass().ifPresent(s -> collect(type.getName() + " extends", s, exposed));
-                type.getRawInterfaces().forEach(i -> collect(type.getName() + " implements", i, exposed));
+                type.getSuperclass().ifPresent(s -> collectAll(type.getName() + " extends", s, exposed));
+                type.getInterfaces().forEach(i -> collectAll(type.getName() + " implements", i, exposed));
+                type.getTypeParameters().forEach(p -> p.getUpperBounds()
+                        .forEach(bound -> collectAll(type.getName() + "<" + p.getName() + ">", bound, exposed)));
                 for (JavaMember member : type.getMembers()) {
                     if (!isVisible(member.getModifiers())) {
                         continue;
@@ -125,6 +130,8 @@ class ArchitectureTest {
                         collectAll(field.getFullName(), field.getType(), exposed);
                     } else if (member instanceof JavaCodeUnit code) {
                         collectAll(code.getFullName(), code.getReturnType(), exposed);
+                        code.getTypeParameters().forEach(p -> p.getUpperBounds()
+                                .forEach(bound -> collectAll(code.getFullName(), bound, exposed)));
                         code.getParameterTypes().forEach(p -> collectAll(code.getFullName(), p, exposed));
                         code.getThrowsClause().getTypes().forEach(t -> collect(code.getFullName(), t, exposed));
                     }

@@ -88,10 +88,10 @@ import picocli.CommandLine.Option;
  * {@code check: FAIL ...}; other lines are details.
  *
  * <pre>{@code
- * restpipe attack --server localhost:1234 --pki pki --seconds 20 heartbeat-flood
+ * restpipe-bench.jar attack --server localhost:1234 --pki pki --seconds 20 heartbeat-flood
  * }</pre>
  */
-@Command(name = "attack", hidden = true, mixinStandardHelpOptions = true,
+@Command(name = "attack", mixinStandardHelpOptions = true,
         description = "Hostile peers and callers for bench/hostile.sh, one subcommand per attack.")
 final class AttackCommand extends OutputCommand {
     /** What a raw pipe client says first, as a v2 client does (the protocol version of io.restpipe.pipe). */

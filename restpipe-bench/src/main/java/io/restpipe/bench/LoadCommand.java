@@ -52,7 +52,7 @@ import picocli.CommandLine.Option;
  * source addresses, so ports do not run out), then calls at a fixed rate to random clients through a server
  * gateway. Prints one line per milestone; runs until killed, reporting each time all pipes are back.
  */
-@Command(name = "load", hidden = true, mixinStandardHelpOptions = true,
+@Command(name = "load", mixinStandardHelpOptions = true,
         description = "Load tool for bench/scale.sh: N client pipes in one JVM, then calls at a fixed rate.")
 final class LoadCommand extends OutputCommand implements Callable<Integer> {
     @Option(names = "--server", required = true, converter = HostPort.class, description = "the server to dial")

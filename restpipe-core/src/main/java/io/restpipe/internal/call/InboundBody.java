@@ -24,6 +24,7 @@ public final class InboundBody implements StreamedBody {
     private final java.util.function.Consumer<String> onDiscard;
     private final ArrayDeque<ByteBuf> waiting = new ArrayDeque<>();
     private final AtomicInteger consumedSinceGrant = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean subscribed = new java.util.concurrent.atomic.AtomicBoolean();
     private BodyConsumer consumer;
     private boolean ended;
     private String abortedBecause;
@@ -71,10 +72,10 @@ public final class InboundBody implements StreamedBody {
 
     /** Starts delivery to {@code consumer}, first of whatever arrived already. Once only. */
     public void subscribe(BodyConsumer consumer) {
+        if (!subscribed.compareAndSet(false, true)) {
+            throw new IllegalStateException("a streamed body is read once, and this one was opened already");
+        }
         link.executor().execute(() -> {
-            if (this.consumer != null) {
-                throw new IllegalStateException("a streamed body has one consumer");
-            }
             this.consumer = consumer;
             if (abortedBecause != null) {
                 consumer.onAbort(abortedBecause);

@@ -1,6 +1,5 @@
 package io.restpipe.internal.call;
 
-import com.google.protobuf.MessageLite;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -195,17 +194,17 @@ public final class PeerCalls implements FrameReceiver {
         if (wire.getVersion() < WireMapping.PROTOCOL_VERSION) {
             v1Peer = true;
         }
+        FrameSink sink = link;
         String refusal = refusal(wire);
         if (refusal != null) {
             // Chunks of a refused body find no call and are dropped as they arrive.
             refusals.log("refused " + peer.name() + refusal, "refusing a call from " + peer.name() + ": " + refusal);
             refused();
             metrics.eventReceived(wire.getVerb().toUpperCase(java.util.Locale.ROOT), PipeReply.CODE_REFUSED);
-            send(id, WireMapping.toWire(PipeReply.refused(refusal), false, -1));
+            sink.send(Frame.of(id, WireMapping.toWire(PipeReply.refused(refusal), false, -1)));
             return;
         }
-        FrameSink sink = link;
-        InboundCall call = new InboundCall();
+        InboundCall call = new InboundCall(sink);
         PipeEvent event = WireMapping.fromWire(wire);
         if (wire.getBodyFollows()) {
             call.requestBody = new InboundBody(sink, id, false,
@@ -221,7 +220,7 @@ public final class PeerCalls implements FrameReceiver {
                     + "still in flight");
         }
         String verb = event.verb();
-        call.attach(dispatcher.dispatch(new IncomingEvent(peer, event, deadline, sink.executor()), new Replier() {
+        Replier replier = new Replier() {
             @Override
             public void reply(PipeReply reply) {
                 if (call.answered.compareAndSet(false, true) && inbound.remove(id, call)) {
@@ -266,7 +265,15 @@ public final class PeerCalls implements FrameReceiver {
                 }
                 return call.replyBody;
             }
-        }));
+        };
+        try {
+            call.attach(dispatcher.dispatch(new IncomingEvent(peer, event, deadline, sink.executor()), replier));
+        } catch (RuntimeException failure) {
+            // A dispatcher (or a decorator around it) that throws fails this call, not the pipe with every other one.
+            log.warn("dispatching {} {} from {} failed", verb, event.noun(), peer.name(), failure);
+            replier.reply(PipeReply.error(PipeReply.CODE_HANDLER_FAILED, 500, "the event could not be dispatched: "
+                    + failure.getClass().getSimpleName()));
+        }
     }
 
     /**
@@ -338,17 +345,16 @@ public final class PeerCalls implements FrameReceiver {
         sink.pauseReading();
         overCallLimit = inbound.size() >= settings.maxPipeCalls();
         slowedDown = true;
-        sink.executor().schedule(this::readAgain, OVER_LIMIT_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+        sink.executor().schedule(() -> readAgain(sink), OVER_LIMIT_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Ends a {@link #slowDown}; any thread. */
-    private void readAgain() {
-        FrameSink sink = link;
-        if (!slowedDown || sink == null) {
+    /** Ends a {@link #slowDown} of {@code sink}, unless another link took its place; any thread. */
+    private void readAgain(FrameSink sink) {
+        if (!slowedDown || sink == null || link != sink) {
             return;
         }
         if (!sink.executor().inEventLoop()) {
-            sink.executor().execute(this::readAgain);
+            sink.executor().execute(() -> readAgain(sink));
             return;
         }
         slowedDown = false;
@@ -358,7 +364,7 @@ public final class PeerCalls implements FrameReceiver {
     /** An inbound call is over: a peer slowed down for too many of them may be read again. Any thread. */
     private void inboundEnded() {
         if (slowedDown && overCallLimit && inbound.size() < settings.maxPipeCalls()) {
-            readAgain();
+            readAgain(link);
         }
     }
 
@@ -396,7 +402,7 @@ public final class PeerCalls implements FrameReceiver {
                     + bodyMemory.exhausted());
             failOutbound(id, new PipeException(PipeException.Kind.UNAVAILABLE, bodyMemory.exhausted()),
                     "no_body_memory");
-            send(id, Cancel.newBuilder().setReason("the caller is out of memory for bodies").build());
+            call.sink.send(Frame.of(id, Cancel.newBuilder().setReason("the caller is out of memory for bodies").build()));
             return;
         }
         PipeReply reply = WireMapping.fromWire(wire);
@@ -506,8 +512,7 @@ public final class PeerCalls implements FrameReceiver {
 
     /** The link is gone: every call that went out or came in on it fails or is cancelled. */
     @Override
-    public void linkClosed(String reason) {
-        FrameSink closed = link;
+    public void linkClosed(FrameSink closed, String reason) {
         for (Integer id : List.copyOf(outbound.keySet())) {
             OutboundCall call = outbound.get(id);
             if (call == null || call.sink != closed) {
@@ -522,17 +527,10 @@ public final class PeerCalls implements FrameReceiver {
             }
         }
         for (Integer id : List.copyOf(inbound.keySet())) {
-            InboundCall call = inbound.remove(id);
-            if (call != null) {
+            InboundCall call = inbound.get(id);
+            if (call != null && call.sink == closed && inbound.remove(id, call)) {
                 call.cancel("pipe closed: " + reason);
             }
-        }
-    }
-
-    private void send(int id, MessageLite message) {
-        FrameSink sink = link;
-        if (sink != null) {
-            sink.send(Frame.of(id, message));
         }
     }
 
@@ -575,11 +573,17 @@ public final class PeerCalls implements FrameReceiver {
 
     /** A peer's event being handled; cancellation may arrive before the handler's future is known. */
     private static final class InboundCall {
+        final FrameSink sink;
         final AtomicBoolean answered = new AtomicBoolean();
         volatile InboundBody requestBody;
         volatile OutboundBody replyBody;
         private Future<?> task;
         private boolean cancelled;
+
+        /** @param sink the link the event came on, where its reply goes */
+        InboundCall(FrameSink sink) {
+            this.sink = sink;
+        }
 
         synchronized void attach(Future<?> task) {
             this.task = task;

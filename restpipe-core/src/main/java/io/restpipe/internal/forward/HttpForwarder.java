@@ -128,7 +128,7 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
         UpstreamExchange exchange = new UpstreamExchange(this, incoming, uri, replier, done);
-        pools.get((EventLoop) incoming.eventLoop()).acquire().addListener(acquired -> {
+        pools.get(loopOf(incoming)).acquire().addListener(acquired -> {
             if (acquired.isSuccess()) {
                 exchange.start((Channel) acquired.getNow());
             } else if (acquired.cause() instanceof TimeoutException || acquired.cause() instanceof IllegalStateException) {
@@ -227,5 +227,13 @@ public final class HttpForwarder implements EventDispatcher, AutoCloseable {
     @Override
     public String toString() {
         return "forward to " + upstream.toString().toLowerCase(Locale.ROOT);
+    }
+
+    /** The event's own loop (a link's executor is a Netty event loop), whose pool it uses: its bodies cross no thread. */
+    private static EventLoop loopOf(IncomingEvent incoming) {
+        if (incoming.eventLoop() instanceof EventLoop loop) {
+            return loop;
+        }
+        throw new IllegalStateException("the forward needs a Netty event loop, not " + incoming.eventLoop());
     }
 }

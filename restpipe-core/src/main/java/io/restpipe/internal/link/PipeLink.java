@@ -73,7 +73,7 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
     public void attach(FrameReceiver callState) {
         this.receiver = callState;
         if (!channel.isActive()) {
-            callState.linkClosed(CloseReason.of(channel, "connection closed by peer"));
+            callState.linkClosed(sink, CloseReason.of(channel, "connection closed by peer"));
         }
     }
 
@@ -145,6 +145,11 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!ctx.channel().isActive()) {
+            // Frames decoded from the last read after the link closed: their calls were already failed or cancelled.
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (msg instanceof Frame frame) {
             switch (frame.type()) {
                 case HELLO -> channel.writeAndFlush(Frame.of(frame.id(), HelloReply.newBuilder()
@@ -185,10 +190,14 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
     private void onClosed() {
         String reason = CloseReason.of(channel, "connection closed by peer");
         FrameReceiver callState = receiver;
-        if (callState != null) {
-            callState.linkClosed(reason);
+        try {
+            if (callState != null) {
+                callState.linkClosed(sink, reason);
+            }
+        } finally {
+            // Whatever the call state did, the server must forget this link and the client reconnect.
+            closed.complete(reason);
         }
-        closed.complete(reason);
     }
 
     @Override

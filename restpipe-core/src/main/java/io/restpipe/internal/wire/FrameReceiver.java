@@ -8,6 +8,6 @@ public interface FrameReceiver {
     /** {@code frame} is a {@link Frame} or a {@link BodyChunkFrame}, owned by the receiver from here on. */
     void frameArrived(Object frame);
 
-    /** The link is gone; no frame arrives after this. */
-    void linkClosed(String reason);
+    /** The link that wrote through {@code link} is gone; no frame of it arrives after this. */
+    void linkClosed(FrameSink link, String reason);
 }
