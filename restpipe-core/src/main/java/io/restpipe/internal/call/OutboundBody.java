@@ -73,6 +73,10 @@ public final class OutboundBody {
                 data.release();
                 return false;
             }
+            if (!data.isReadable()) {
+                data.release();
+                return hasRoom();
+            }
             waiting.add(data);
             waitingBytes += data.readableBytes();
             tooLarge = collector != null && waitingBytes > collectLimit;

@@ -62,8 +62,10 @@ public final class WireMapping {
     public static PipeEvent fromWire(Event wire) {
         String noun = wire.getNoun();
         List<String> arguments = wire.getArgumentsList();
+        // A noun whose own segments hold encoded slashes can show "//" without carrying v1 arguments.
+        boolean pathSpellsNoun = wire.getNounPathCount() > 0 && String.join("/", wire.getNounPathList()).equals(noun);
         int split = noun.indexOf("//");
-        if (arguments.isEmpty() && split >= 0) {
+        if (arguments.isEmpty() && split >= 0 && !pathSpellsNoun) {
             arguments = PercentCoding.decodeSegments(noun.substring(split + 2));
             noun = noun.substring(0, split);
         }
@@ -74,8 +76,7 @@ public final class WireMapping {
         return new PipeEvent(wire.getVerb(), noun, arguments, wire.getQuery(), headers,
                 wire.hasMimetype() ? wire.getMimetype() : null, wire.getData().toByteArray(),
                 wire.hasTimeoutMs() ? Duration.ofMillis(wire.getTimeoutMs()) : null, null,
-                wire.getNounPathCount() > 0 && String.join("/", wire.getNounPathList()).equals(noun)
-                        ? wire.getNounPathList() : null);
+                pathSpellsNoun ? wire.getNounPathList() : null);
     }
 
     public static EventReply toWire(PipeReply reply, boolean bodyFollows, long contentLength) {
@@ -86,7 +87,8 @@ public final class WireMapping {
         if (reply.contentType() != null) {
             wire.setMimetype(reply.contentType());
         }
-        if (reply.status() != 200) {
+        // Without a status a reader takes a v1 reply's code for its status (255 → 404, others → 500).
+        if (reply.status() != 200 || reply.code() != PipeReply.CODE_OK) {
             wire.setStatus(reply.status());
         }
         for (HeaderField header : reply.headers()) {
