@@ -7,7 +7,8 @@
 #   BASELINE_JAR=/tmp/old/restpipe.jar bench/scale.sh   # then the same with an older build's server
 #
 # The load tool is restpipe-bench's in every run; with BASELINE_JAR only the server JVM changes, and the baseline is
-# measured after the new build (its own PKI, ports and load JVM).
+# measured after the new build (its own PKI, ports and load JVM), or before it with BASELINE_FIRST=1: run both orders
+# to tell a difference from the order's own effect.
 #
 # Prints: time until all N are connected from a cold start, server RSS and heap per pipe, calls at a fixed rate
 # to random clients through the server gateway (p50/p99, measured by the load tool per request), a burst of
@@ -122,7 +123,12 @@ measure() {
   stop_bg "$SERVER_PID" "$LOAD_PID"
 }
 
-measure "$JAR" new
-if [ -n "$BASELINE" ]; then
+if [ -n "$BASELINE" ] && [ -n "${BASELINE_FIRST:-}" ]; then
   measure "$BASELINE" baseline
+  measure "$JAR" new
+else
+  measure "$JAR" new
+  if [ -n "$BASELINE" ]; then
+    measure "$BASELINE" baseline
+  fi
 fi

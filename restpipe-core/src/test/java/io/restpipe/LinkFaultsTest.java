@@ -83,32 +83,27 @@ class LinkFaultsTest {
         assertThat(HttpCalls.get(server.httpAddress(), "/client/far/time").statusCode()).isEqualTo(200);
 
         try (SteadyCalls nearCalls = new SteadyCalls(server, near)) {
-            long start = System.nanoTime();
             relay.blackhole();
 
+            // The server notices silence after twice the interval; the client a late reply after its timeout: each
+            // by its own rule, which the reasons name.
             await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> !serverEvents.removedReasons.isEmpty());
-            Duration serverNoticed = since(start);
             assertThat(serverEvents.removedReasons).singleElement().asString()
                     .contains("peer silent for " + HEARTBEAT.multipliedBy(2).toMillis() + " ms");
             await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> !farEvents.disconnectReasons.isEmpty());
-            Duration clientNoticed = since(start);
             assertThat(farEvents.disconnectReasons).singleElement().asString()
                     .contains("no heartbeat reply within " + HEARTBEAT_TIMEOUT.toMillis() + " ms");
-            // The server notices silence after twice the interval; the client a late reply after its timeout.
-            assertThat(serverNoticed).isLessThan(HEARTBEAT.multipliedBy(2).plusMillis(1_500));
-            assertThat(clientNoticed).isBetween(HEARTBEAT_TIMEOUT.minus(HEARTBEAT), HEARTBEAT_TIMEOUT.plusSeconds(3));
 
-            long asked = System.nanoTime();
             HttpResponse<String> meanwhile = HttpCalls.get(server.httpAddress(), "/client/far/time");
             assertThat(meanwhile.statusCode()).isEqualTo(503);
-            assertThat(since(asked)).isBetween(CONNECT_WAIT.minusMillis(50), CONNECT_WAIT.plusSeconds(3));
+            assertThat(meanwhile.body()).contains("(waited " + CONNECT_WAIT.toMillis() + " ms)");
             assertThat(far.isConnected()).isFalse();
 
             relay.pass();
             await().atMost(WAIT).until(() -> server.connectedClients().contains("far") && far.isConnected());
             assertThat(HttpCalls.get(server.httpAddress(), "/client/far/time").statusCode()).isEqualTo(200);
             assertThat(HttpCalls.get(far.httpAddress(), "/server/time").statusCode()).isEqualTo(200);
-            nearCalls.assertAllQuick(Duration.ofSeconds(1));
+            nearCalls.assertAllAnsweredInTime();
         }
         assertThat(farEvents.connects.get()).isEqualTo(2);
         assertThat(serverEvents.removed).containsExactly("far/1");
@@ -150,7 +145,7 @@ class LinkFaultsTest {
                 relay.pass();
                 assertThat(received.get(WAIT.toSeconds(), TimeUnit.SECONDS))
                         .isEqualTo(TestUpstream.sha256(TestUpstream.content(size)));
-                nearCalls.assertAllQuick(Duration.ofSeconds(1));
+                nearCalls.assertAllAnsweredInTime();
             }
         }
         assertThat(farEvents.disconnectReasons).as("far's pipe was never dropped").isEmpty();
@@ -203,11 +198,10 @@ class LinkFaultsTest {
             assertThat(holding.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("both handlers holding").isTrue();
             int dialed = relay.accepted();
 
-            long start = System.nanoTime();
             fault.accept(relay);
             HttpResponse<String> atServer = serverToFar.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             HttpResponse<String> atFar = farToServer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            assertThat(since(start)).as("both callers answered").isLessThan(Duration.ofSeconds(5));
+            // 503, not the 504 of their 20 s deadline: the broken pipe failed them.
             assertThat(atServer.statusCode()).as(atServer.body()).isEqualTo(503);
             assertThat(atFar.statusCode()).as(atFar.body()).isEqualTo(503);
             // Each side saw the connection end, rather than waiting for the heartbeats to notice.
@@ -218,7 +212,7 @@ class LinkFaultsTest {
             assertThat(relay.accepted()).as("far dialed again").isGreaterThan(dialed);
             assertThat(HttpCalls.get(server.httpAddress(), "/client/far/time").statusCode()).isEqualTo(200);
             assertThat(HttpCalls.get(far.httpAddress(), "/server/time").statusCode()).isEqualTo(200);
-            nearCalls.assertAllQuick(Duration.ofSeconds(1));
+            nearCalls.assertAllAnsweredInTime();
         } finally {
             release.countDown();
         }
@@ -238,18 +232,17 @@ class LinkFaultsTest {
                 .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static Duration since(long startNanos) {
-        return Duration.ofNanos(System.nanoTime() - startNanos);
-    }
-
     /**
      * Calls "near" from the server's gateway and the server from near's, one call every 25 ms on a thread of its
-     * own, and keeps every outcome that was not a 200. Thread-safe.
+     * own, each with a deadline of {@link #QUICK} (a call held up behind the faulty link gets its 504), and keeps
+     * every outcome that was not a 200. Thread-safe.
      */
     private static final class SteadyCalls implements AutoCloseable {
+        private static final String QUICK = "1s";
         private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         private final AtomicInteger answered = new AtomicInteger();
-        private final AtomicLong slowestNanos = new AtomicLong();
+        /** The first calls of a fresh JVM load classes: they get longer. */
+        private volatile String deadline = "5s";
         private final List<String> failures = new CopyOnWriteArrayList<>();
 
         SteadyCalls(RestPipeServer server, RestPipeClient near) throws Exception {
@@ -259,34 +252,30 @@ class LinkFaultsTest {
             // Once each before timing them: the first calls of a fresh JVM load classes.
             calls.forEach(Runnable::run);
             assertThat(failures).isEmpty();
-            slowestNanos.set(0);
+            deadline = QUICK;
             AtomicInteger turn = new AtomicInteger();
             timer.scheduleWithFixedDelay(() -> calls.get(turn.getAndIncrement() % 2).run(), 0, 25,
                     TimeUnit.MILLISECONDS);
         }
 
         private void call(InetSocketAddress gateway, String path) {
-            long start = System.nanoTime();
             try {
                 HttpResponse<String> response = HttpCalls.send(gateway, path, "GET",
-                        HttpRequest.BodyPublishers.noBody(), null, "X-Event-Timeout", "5s");
+                        HttpRequest.BodyPublishers.noBody(), null, "X-Event-Timeout", deadline);
                 if (response.statusCode() != 200) {
                     failures.add(path + ": " + response.statusCode() + " " + response.body());
                 }
             } catch (Exception e) {
                 failures.add(path + ": " + e);
             }
-            slowestNanos.accumulateAndGet(System.nanoTime() - start, Math::max);
             answered.incrementAndGet();
         }
 
-        /** Waits for a call started from now on, then asserts that every call so far was a 200 within {@code bound}. */
-        void assertAllQuick(Duration bound) {
+        /** Waits for a call started from now on, then asserts that every call so far was a 200 within its deadline. */
+        void assertAllAnsweredInTime() {
             int now = answered.get();
             await().atMost(WAIT).until(() -> answered.get() > now + 1);
-            assertThat(failures).isEmpty();
-            assertThat(Duration.ofNanos(slowestNanos.get())).as("slowest of %s calls", answered.get())
-                    .isLessThan(bound);
+            assertThat(failures).as("calls not answered 200 within " + QUICK).isEmpty();
         }
 
         @Override
