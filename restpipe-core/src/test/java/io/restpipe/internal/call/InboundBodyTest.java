@@ -327,8 +327,7 @@ class InboundBodyTest {
     }
 
     /** A consumer that notes what it was told and releases each piece, leaving consumption to the test to report. */
-    private static final class Recorder implements BodyConsumer {
-        final List<String> seen = new ArrayList<>();
+    private static final class Recorder extends RecordingConsumer {
         final List<Integer> sizes = new ArrayList<>();
         long total;
 
@@ -343,16 +342,6 @@ class InboundBodyTest {
             } finally {
                 data.release();
             }
-        }
-
-        @Override
-        public void onEnd() {
-            seen.add("end");
-        }
-
-        @Override
-        public void onAbort(String reason) {
-            seen.add("abort: " + reason);
         }
     }
 }

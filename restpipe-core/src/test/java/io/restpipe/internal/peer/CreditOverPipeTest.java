@@ -17,6 +17,7 @@ import io.restpipe.internal.call.EventDispatcher;
 import io.restpipe.internal.call.InboundBody;
 import io.restpipe.internal.call.IncomingEvent;
 import io.restpipe.internal.call.PeerCalls;
+import io.restpipe.internal.call.RecordingConsumer;
 import io.restpipe.internal.call.Replier;
 import io.restpipe.internal.link.PipeLink;
 import io.restpipe.internal.metrics.PipeMetrics;
@@ -233,8 +234,7 @@ class CreditOverPipeTest {
     }
 
     /** A handler's reading of a body: notes what it hears and releases each piece; consumes only if told to. */
-    private static final class Recorder implements BodyConsumer {
-        final List<String> seen = new ArrayList<>();
+    private static final class Recorder extends RecordingConsumer {
         long total;
         private InboundBody consuming;
 
@@ -254,16 +254,6 @@ class CreditOverPipeTest {
             if (consuming != null) {
                 consuming.consumed(size);
             }
-        }
-
-        @Override
-        public void onEnd() {
-            seen.add("end");
-        }
-
-        @Override
-        public void onAbort(String reason) {
-            seen.add("abort: " + reason);
         }
     }
 }
