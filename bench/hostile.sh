@@ -96,7 +96,8 @@ server_option() {
   local value
   value=$(grep -o -- "$1[= ][^ ]*" <<<"${SERVER_ARGS:-}" | tail -1 | sed "s/^$1[= ]//" || true)
   [ -n "$value" ] && { echo "$value"; return; }
-  perl -0ne 'print $1 if /\Q'"$1"'\E[=\s]\S*\s.*?default:\s*([^)\s]+)/s' <<<"$SERVER_HELP"
+  # The option's own line of the help, not the usage synopsis at its top (whose next "default:" is another option's).
+  perl -0ne 'print $1 if /^\s*\Q'"$1"'\E[=\s]\S*\s.*?default:\s*([^)\s]+)/ms' <<<"$SERVER_HELP"
 }
 DIRECT_FROM="--body-memory"
 DIRECT_BYTES=$(to_bytes "$(server_option --body-memory)")
