@@ -45,6 +45,14 @@ class InboundBodyTest {
     }
 
     /** A request body whose window was reserved from {@link #memory}, as the call state does before making one. */
+    @Test
+    void aBodyOpenedASecondTimeRefusesAtOnceInsteadOfLeavingItsReaderWaiting() throws Exception {
+        InboundBody body = body();
+        body.inputStream().close();
+        assertThatThrownBy(body::inputStream).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("read once");
+    }
+
     private InboundBody body() {
         return body(false);
     }

@@ -225,4 +225,38 @@ class PeerCallsTest {
     private static EventReply reply(String body) {
         return EventReply.newBuilder().setVersion(2).setCode(0).setData(ByteString.copyFromUtf8(body)).build();
     }
+
+    @Test
+    void aDispatcherThatThrowsFailsThatCallWith500AndThePipeStaysUp() {
+        session = new PeerCalls(PEER, true, (event, reply) -> {
+            throw new IllegalStateException("a decorator's bug");
+        }, PipeSettings.defaults(), PipeMetrics.discarding(), BodyMemory.unlimited());
+        attachNewLink();
+        channel.writeInbound(Frame.of(8, Event.newBuilder().setVersion(2).setVerb("GET").setNoun("time").build()));
+        Frame reply = written();
+        assertThat(reply.id()).isEqualTo(8);
+        assertThat(reply.as(EventReply.class).getStatus()).isEqualTo(500);
+        assertThat(reply.as(EventReply.class).getCode()).isEqualTo(PipeReply.CODE_HANDLER_FAILED);
+        assertThat(channel.isActive()).isTrue();
+        assertThat(session.inFlight()).isZero();
+    }
+
+    @Test
+    void aNewLinkTakesTheCallsOfTheSamePeerWithFreshIdsAfterTheOldOneFailedItsOwn() throws Exception {
+        open(true);
+        CompletableFuture<PipeReply> onOld = session.call(PipeEvent.of("GET", "time"), TIMEOUT);
+        assertThat(written().id()).isEqualTo(1);
+        EmbeddedChannel old = channel;
+        link.close("link lost");
+        assertThatThrownBy(onOld::get).hasMessageContaining("link lost");
+
+        attachNewLink();
+        assertThat(session.isAvailable()).isTrue();
+        CompletableFuture<PipeReply> onNew = session.call(PipeEvent.of("GET", "time"), TIMEOUT);
+        Frame sent = written();
+        assertThat(sent.id()).isEqualTo(3);
+        assertThat((Object) old.readOutbound()).isNull();
+        channel.writeInbound(Frame.of(3, reply("again")));
+        assertThat(onNew.get().bodyText()).isEqualTo("again");
+    }
 }
