@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.netty.buffer.Unpooled;
 import io.restpipe.internal.tls.CertificateAuthority.Role;
-import io.restpipe.internal.tls.CertificateAuthority;
 import io.restpipe.internal.wire.Frame;
 import io.restpipe.internal.wire.FrameType;
 import io.restpipe.internal.wire.proto.Event;

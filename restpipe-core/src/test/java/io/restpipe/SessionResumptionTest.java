@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.restpipe.internal.tls.CertificateAuthority.Role;
-import io.restpipe.internal.tls.CertificateAuthority;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;

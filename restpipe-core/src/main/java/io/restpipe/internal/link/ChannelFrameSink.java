@@ -44,16 +44,6 @@ public class ChannelFrameSink implements FrameSink {
     }
 
     @Override
-    public boolean isWritable() {
-        return channel.isWritable();
-    }
-
-    @Override
-    public long bytesBeforeWritable() {
-        return channel.bytesBeforeWritable();
-    }
-
-    @Override
     public boolean isOpen() {
         return channel.isActive() && !goingAway.getAsBoolean();
     }

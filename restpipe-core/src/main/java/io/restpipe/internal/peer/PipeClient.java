@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.AttributeKey;
 import io.restpipe.PeerInfo;
 import io.restpipe.PipeEvent;
 import io.restpipe.PipeException;

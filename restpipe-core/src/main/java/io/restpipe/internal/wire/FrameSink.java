@@ -23,12 +23,6 @@ public interface FrameSink {
 
     void flush();
 
-    /** True while the link takes more writes without queueing past its high-water mark. */
-    boolean isWritable();
-
-    /** Bytes that must drain from the link's queue before it is writable again (0 when it is). */
-    long bytesBeforeWritable();
-
     /** True while the link is open and neither side has said it is going away. */
     boolean isOpen();
 

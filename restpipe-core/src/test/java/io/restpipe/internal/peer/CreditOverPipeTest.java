@@ -11,7 +11,6 @@ import io.restpipe.PipeEvent;
 import io.restpipe.PipeException;
 import io.restpipe.PipeReply;
 import io.restpipe.PipeSettings;
-import io.restpipe.internal.call.BodyConsumer;
 import io.restpipe.internal.call.BodyMemory;
 import io.restpipe.internal.call.EventDispatcher;
 import io.restpipe.internal.call.InboundBody;
