@@ -3,9 +3,11 @@ package io.restpipe.internal.gateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -17,6 +19,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
@@ -144,19 +147,27 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         }
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.rawPath();
-        if (!path.startsWith(role.callPrefix())) {
-            ex.respondWhenBodyRead(adminRoutes.answer(request, path));
-            return;
-        }
+        boolean isCall = path.startsWith(role.callPrefix());
         long declaredLength = HttpUtil.getContentLength(request, -1L);
-        if (maxBodyBytes > 0 && declaredLength > maxBodyBytes) {
+        boolean expectsContinue = HttpUtil.is100ContinueExpected(request);
+        if (isCall && maxBodyBytes > 0 && declaredLength > maxBodyBytes) {
             ex.keepAlive = false;
-            if (HttpUtil.is100ContinueExpected(request)) {
-                // The caller waits for a go-ahead it will not get (see ExpectContinue): refused before it sends.
+            if (expectsContinue) {
+                // The caller waits for a go-ahead it will not get: refused before it sends its body.
                 ex.respond(tooLarge());
             } else {
                 ex.respondWhenBodyRead(tooLarge());
             }
+            return;
+        }
+        if (expectsContinue) {
+            // Only now, when this request's turn has come: a go-ahead sent as the request is decoded would land in
+            // the middle of the response to the request pipelined before it.
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        }
+        if (!isCall) {
+            ex.respondWhenBodyRead(adminRoutes.answer(request, path));
             return;
         }
         PipeEvent event;
@@ -438,7 +449,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             replyStream = InboundBody.of(reply.stream());
-            HttpResponse response = new DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+            HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.valueOf(reply.status()));
             HttpResponses.copyReplyHeaders(reply, response.headers());
             if (replyStream.contentLength() >= 0) {
@@ -528,7 +539,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                     awaitingWritable = true;
                 }
             } else {
-                LingeringClose.after(ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER));
+                LingeringClose.after(ctx.writeAndFlush(Unpooled.EMPTY_BUFFER));
             }
         }
 

@@ -1,15 +1,11 @@
 package io.restpipe.internal.gateway;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.handler.codec.http.HttpUtil;
 import io.restpipe.GatewayLimits;
 import io.restpipe.internal.call.BodyMemory;
 import io.restpipe.internal.util.ConnectionLimit;
@@ -61,30 +57,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 // Strict: a bare line feed could let a proxy in front and this gateway read a request two ways.
                 // (Netty itself refuses Content-Length with Transfer-Encoding, and differing lengths.)
                 .addLast("decoder", new HttpRequestDecoder(decoding.setStrictLineParsing(true)))
-                .addLast("continue", new ExpectContinue(limits.maxBodyBytes()))
                 .addLast("gateway", new GatewayHandler(role, calls, adminRoutes, limits.maxBodyBytes(), budget,
                         bodyMemory, timeouts));
-    }
-
-    /**
-     * Answers "Expect: 100-continue" here, so callers such as curl -T do not stall waiting for it; except a request
-     * whose body is over the limit, which gets no go-ahead: {@link GatewayHandler} refuses it with 413 at once.
-     */
-    private static final class ExpectContinue extends HttpServerExpectContinueHandler {
-        private final long maxBodyBytes;
-
-        ExpectContinue(long maxBodyBytes) {
-            this.maxBodyBytes = maxBodyBytes;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            if (msg instanceof HttpRequest request && maxBodyBytes > 0
-                    && HttpUtil.getContentLength(request, -1L) > maxBodyBytes) {
-                ctx.fireChannelRead(msg);
-                return;
-            }
-            super.channelRead(ctx, msg);
-        }
     }
 }

@@ -127,6 +127,52 @@ class GatewayHandlerTest {
     }
 
     /**
+     * A go-ahead belongs to its own request's turn: sent as the pipelined second request is decoded, it would land
+     * before the first request's response and the caller would read it as that response.
+     */
+    @Test
+    void aPipelinedRequestsExpectContinueIsSentOnlyAfterTheResponseToTheRequestBeforeIt() throws Exception {
+        open(GatewayLimits.defaults());
+
+        send("GET /server/first HTTP/1.1\r\nHost: gw\r\n\r\n"
+                + "POST /server/upload HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+        assertThat(story).containsExactly("call first");
+
+        reply(0, "one");
+        assertThat(story).containsExactly("call first", "response 200", "response 100");
+        send("hello");
+        reply(1, "stored");
+
+        assertThat(answers()).extracting(Answer::status, Answer::body).containsExactly(
+                tuple(200, "one"), tuple(100, ""), tuple(200, "stored"));
+    }
+
+    /**
+     * A request whose head is refused by the decoder (here a Content-Length that is not a number), pipelined behind
+     * a good one, must not cost the good one its response, whatever the body limit: the good one is answered, then
+     * the bad one gets 400 and the connection closes.
+     */
+    @ParameterizedTest(name = "body limit {0}")
+    @MethodSource("bodyLimits")
+    void aMalformedRequestPipelinedBehindAGoodOneGets400AfterTheGoodOnesResponse(long maxBodyBytes)
+            throws Exception {
+        open(GatewayLimits.defaults().withMaxBodyBytes(maxBodyBytes));
+
+        send("GET /server/first HTTP/1.1\r\nHost: gw\r\n\r\n"
+                + "GET /healthz HTTP/1.1\r\nHost: gw\r\nContent-Length: /x/\r\n\r\n");
+        reply(0, "one");
+
+        assertThat(answers()).extracting(Answer::status, Answer::connection).containsExactly(
+                tuple(200, "keep-alive"), tuple(400, "close"));
+        gateway.runPendingTasks();
+        assertThat(gateway.isOpen()).isFalse();
+    }
+
+    static Stream<Long> bodyLimits() {
+        return Stream.of(0L, 16L);
+    }
+
+    /**
      * With the declared length over {@code maxBodyBytes}, the gateway knows its answer from the head alone: a
      * {@code 100 Continue} would only tell the caller to send a body that is then read and thrown away.
      */
