@@ -13,7 +13,9 @@ public final class PipeException extends RuntimeException {
         /** The target matches several connected clients. */
         AMBIGUOUS,
         /** The request body is larger than the peer can take. */
-        TOO_LARGE
+        TOO_LARGE,
+        /** The access policy (SPEC §11) does not let this caller make this call. */
+        FORBIDDEN
     }
 
     private final Kind kind;

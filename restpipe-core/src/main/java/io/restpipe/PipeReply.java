@@ -8,7 +8,8 @@ import java.util.List;
  * The answer to a {@link PipeEvent}.
  *
  * @param code   the event return code: 0 handled, 255 no handler, 251 the handler threw, 252 the upstream of a
- *               forward failed, 253 refused unrun because the executing side was at one of its limits
+ *               forward failed, 253 refused unrun because the executing side was at one of its limits, 254 denied
+ *               by the executing side's access policy
  * @param status the HTTP status the gateway answers with
  * @param body   the whole body when it came inline; empty when it streams
  * @param stream the streamed body, or {@code null} when the body came inline
@@ -19,6 +20,8 @@ public record PipeReply(int code, int status, String contentType, List<HeaderFie
     public static final int CODE_HANDLER_FAILED = 251;
     public static final int CODE_UPSTREAM_FAILED = 252;
     public static final int CODE_REFUSED = 253;
+    /** The executing side's access policy denied the event (HTTP 403). */
+    public static final int CODE_DENIED = 254;
     public static final int CODE_NO_HANDLER = 255;
 
     public PipeReply {

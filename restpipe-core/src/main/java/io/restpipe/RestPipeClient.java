@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  */
 public final class RestPipeClient implements AutoCloseable {
+    private static final CompletableFuture<String> SERVER_PARTY = CompletableFuture.completedFuture("server");
     private final Builder config;
     private final SideRuntime runtime;
     private final PipeClient pipe;
@@ -49,8 +50,9 @@ public final class RestPipeClient implements AutoCloseable {
     /** Binds the gateway and starts dialing the server; returns without waiting for the pipe. */
     public RestPipeClient start() {
         try {
+            runtime.startWatchingFiles();
             httpAddress = runtime.startGateway(GatewayRole.CLIENT, new Backend(), config.httpListen,
-                    config.gatewayLimits);
+                    config.gatewayLimits, target -> SERVER_PARTY);
             pipe.start();
             return this;
         } catch (RuntimeException e) {

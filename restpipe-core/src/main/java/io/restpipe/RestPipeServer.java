@@ -47,8 +47,9 @@ public final class RestPipeServer implements AutoCloseable {
     public RestPipeServer start() {
         try {
             pipeAddress = Binding.bind("pipe", config.pipeListen, pipe::bind);
+            runtime.startWatchingFiles();
             httpAddress = runtime.startGateway(GatewayRole.SERVER, new Backend(), config.httpListen,
-                    config.gatewayLimits);
+                    config.gatewayLimits, target -> pipe.resolveName(target).thenApply(name -> "client:" + name));
             return this;
         } catch (RuntimeException e) {
             close();

@@ -31,6 +31,8 @@ public abstract class SideConfig<B extends SideConfig<B>> {
     boolean exposeErrors;
     MeterRegistry meterRegistry;
     Supplier<String> metricsText;
+    Path gatewayAuth;
+    Path acl;
     /** Where RestPipe's own features wrap the events a peer sends and the calls the gateway starts; none today. */
     final List<DispatchDecorator> dispatchDecorators = new java.util.ArrayList<>();
     final List<CallDecorator> callDecorators = new java.util.ArrayList<>();
@@ -143,6 +145,27 @@ public abstract class SideConfig<B extends SideConfig<B>> {
      */
     public B forward(java.net.URI upstream) {
         this.forward = upstream;
+        return self();
+    }
+
+    /**
+     * Lets only the callers listed in {@code file} use the gateway (SPEC §11): one a line, {@code NAME
+     * SHA256-HEX-OF-TOKEN}; they send {@code Authorization: Bearer TOKEN}, and anyone else gets 401 (except on
+     * {@code /healthz}). The file is re-read when it changes; {@code null} (the default) leaves the gateway open to
+     * whoever can reach its address.
+     */
+    public B gatewayAuth(Path file) {
+        this.gatewayAuth = file;
+        return self();
+    }
+
+    /**
+     * Who may call what (SPEC §11): the TOML access policy in {@code file}, checked on this side's gateway for its
+     * callers and on this side for the events its peer sends; re-read when it changes. {@code null} (the default)
+     * allows everything.
+     */
+    public B acl(Path file) {
+        this.acl = file;
         return self();
     }
 

@@ -9,6 +9,19 @@ import io.restpipe.internal.call.EventDispatcher;
 import io.restpipe.internal.dispatch.HandlerDispatcher;
 import io.restpipe.internal.forward.HttpForwarder;
 import io.restpipe.internal.gateway.CallDecorator;
+import io.restpipe.internal.gateway.CallerCheck;
+import io.restpipe.internal.gateway.GatewayAccess;
+import io.restpipe.internal.trust.AccessCheckedCalls;
+import io.restpipe.internal.trust.AccessCheckedEvents;
+import io.restpipe.internal.trust.AccessControl;
+import io.restpipe.internal.trust.AccessPolicy;
+import io.restpipe.internal.trust.FileWatcher;
+import io.restpipe.internal.trust.GatewayTokens;
+import io.restpipe.internal.trust.WatchedFile;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import io.restpipe.internal.gateway.GatewayBackend;
 import io.restpipe.internal.gateway.GatewayRole;
 import io.restpipe.internal.gateway.HttpGateway;
@@ -30,6 +43,10 @@ final class SideRuntime {
     private final HandlerDispatcher handlers;
     private final EventDispatcher dispatcher;
     private final List<CallDecorator> callDecorators;
+    private final FileWatcher watcher;
+    private final CallerCheck callers;
+    /** The access policy's checks, or null when this side has no --acl. */
+    private final AccessControl access;
     private final AtomicBoolean closed = new AtomicBoolean();
     private HttpGateway gateway;
 
@@ -45,8 +62,37 @@ final class SideRuntime {
         this.forwarder = config.forward == null ? null : new HttpForwarder(config.forward,
                 config.forwardMaxConnections, config.forwardIdleTimeout, loopThreads);
         this.handlers = new HandlerDispatcher(config.handlersOrBuiltins(side), forwarder, config.exposeErrors);
-        this.dispatcher = DispatchDecorator.around(handlers, List.copyOf(config.dispatchDecorators));
+        this.watcher = new FileWatcher(side, meters);
+        this.callers = config.gatewayAuth == null ? CallerCheck.OPEN : gatewayCallers(config.gatewayAuth);
+        this.access = config.acl == null ? null : accessControl(config.acl);
+        List<DispatchDecorator> dispatchDecorators = new ArrayList<>();
+        if (access != null) {
+            boolean server = side.equals("server");
+            dispatchDecorators.add(new AccessCheckedEvents(access,
+                    server ? peer -> "client:" + peer.name() : peer -> "server",
+                    server ? "server" : "client:" + config.identity.name()));
+        }
+        dispatchDecorators.addAll(config.dispatchDecorators);
+        this.dispatcher = DispatchDecorator.around(handlers, dispatchDecorators);
         this.callDecorators = List.copyOf(config.callDecorators);
+    }
+
+    private CallerCheck gatewayCallers(Path file) {
+        WatchedFile<GatewayTokens> tokens = new WatchedFile<>("--gateway-auth", "gateway callers file", file,
+                GatewayTokens::parse);
+        watcher.watch(tokens, () -> { });
+        return authorization -> tokens.get().authenticate(authorization);
+    }
+
+    private AccessControl accessControl(Path file) {
+        WatchedFile<AccessPolicy> policy = new WatchedFile<>("--acl", "access policy", file, AccessPolicy::parse);
+        watcher.watch(policy, () -> { });
+        return new AccessControl(policy, meters);
+    }
+
+    /** Starts re-reading the files that are reloaded when they change (--gateway-auth, --acl). */
+    void startWatchingFiles() {
+        watcher.start();
     }
 
     /** The event loops of the pipe, its gateway and its forward. */
@@ -73,13 +119,24 @@ final class SideRuntime {
         return metricsText == null ? null : metricsText.get();
     }
 
-    /** Starts the gateway on {@code address}, or none when it is {@code null}; returns the bound address. */
+    /**
+     * Starts the gateway on {@code address}, or none when it is {@code null}; returns the bound address.
+     *
+     * @param executor who executes a call to a target, as access rules name it ({@code client:NAME} or
+     *                 {@code server})
+     */
     InetSocketAddress startGateway(GatewayRole role, GatewayBackend backend, InetSocketAddress address,
-                                   GatewayLimits limits) {
+                                   GatewayLimits limits, Function<String, CompletableFuture<String>> executor) {
         if (address == null) {
             return null;
         }
-        gateway = new HttpGateway(role, backend, callDecorators, limits, bodyMemory, pipeLoops);
+        List<CallDecorator> decorators = new ArrayList<>();
+        if (access != null) {
+            decorators.add(new AccessCheckedCalls(access, executor));
+        }
+        decorators.addAll(callDecorators);
+        gateway = new HttpGateway(role, backend, new GatewayAccess(callers, decorators), limits, bodyMemory,
+                pipeLoops);
         return Binding.bind(role.name().toLowerCase(java.util.Locale.ROOT) + " gateway", address, gateway::bind);
     }
 
@@ -88,6 +145,7 @@ final class SideRuntime {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        watcher.close();
         if (gateway != null) {
             gateway.stopAccepting();
         }

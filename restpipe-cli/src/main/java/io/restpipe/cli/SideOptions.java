@@ -23,6 +23,16 @@ final class SideOptions {
     @Option(names = "--ca", paramLabel = "FILE", description = "CA certificate that signs the other side (PEM)")
     Path ca;
 
+    @Option(names = "--gateway-auth", paramLabel = "FILE",
+            description = "let only the callers listed here use the gateway: lines 'NAME SHA256-HEX-OF-TOKEN'; callers "
+                    + "send 'Authorization: Bearer TOKEN', others get 401 (/healthz stays open); re-read when it changes")
+    Path gatewayAuth;
+
+    @Option(names = "--acl", paramLabel = "FILE",
+            description = "access policy (TOML): who may call what, checked for gateway callers and for the peer's "
+                    + "events; 403 naming the rule; re-read when it changes")
+    Path acl;
+
     @Option(names = "--handler", paramLabel = "FQCN", split = ",",
             description = "handler class to load from the classpath (repeatable); default: the built-ins")
     List<String> handlerClasses = new ArrayList<>();
@@ -168,7 +178,9 @@ final class SideOptions {
                 .gatewayLimits(gatewayLimits())
                 .forward(forward)
                 .forwardPool(forwardMaxConnections, forwardIdleTimeout)
-                .exposeErrors(exposeErrors);
+                .exposeErrors(exposeErrors)
+                .gatewayAuth(gatewayAuth)
+                .acl(acl);
         meters = new SideMeters(statsd);
         meters.applyTo(builder);
         return bodyMemory == null ? builder : builder.bodyMemory(bodyMemory);

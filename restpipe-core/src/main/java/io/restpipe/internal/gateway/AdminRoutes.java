@@ -14,6 +14,8 @@ import java.util.Map;
  * {@code /clients}; any other path that is not a call gets a 404 naming the routes that exist. Thread-safe.
  */
 final class AdminRoutes {
+    /** Open to anyone even with --gateway-auth: load balancers probe it. */
+    static final String HEALTH = "/healthz";
     private static final String PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8";
 
     private final GatewayRole role;
@@ -27,7 +29,7 @@ final class AdminRoutes {
     /** The response to {@code request} for {@code path}, which is not a call's. */
     FullHttpResponse answer(HttpRequest request, String path) {
         boolean readOnly = request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD);
-        if (readOnly && path.equals("/healthz")) {
+        if (readOnly && path.equals(HEALTH)) {
             return health();
         }
         if (readOnly && path.equals("/metrics")) {

@@ -59,6 +59,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private static final RepeatedLog failures = new RepeatedLog(log, Level.INFO, Duration.ofSeconds(10));
 
     private final GatewayRole role;
+    private final CallerCheck callers;
+    /** Whether callers must show a token; the Authorization header is then the gateway's and never travels on. */
+    private final boolean authenticates;
     private final CallDecorator.CallStarter calls;
     private final AdminRoutes adminRoutes;
     private final long maxBodyBytes;
@@ -74,6 +77,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext context;
 
     /**
+     * @param callers      who may call (401 otherwise), except {@code /healthz}, which load balancers probe
      * @param calls        starts a call in the pipe (through the call decorators)
      * @param adminRoutes  answers the requests that are not calls
      * @param maxBodyBytes request bodies over this many bytes get 413; 0 = no limit
@@ -81,9 +85,12 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
      * @param bodyMemory   this side's budget for bodies, which small bodies being gathered also draw on
      * @param timeouts     the connection's clocks between requests, told when a request starts and ends
      */
-    GatewayHandler(GatewayRole role, CallDecorator.CallStarter calls, AdminRoutes adminRoutes, long maxBodyBytes,
-                   CallBudget budget, BodyMemory bodyMemory, RequestTimeouts timeouts) {
+    GatewayHandler(GatewayRole role, CallerCheck callers, boolean authenticates, CallDecorator.CallStarter calls,
+                   AdminRoutes adminRoutes, long maxBodyBytes, CallBudget budget, BodyMemory bodyMemory,
+                   RequestTimeouts timeouts) {
         this.role = role;
+        this.callers = callers;
+        this.authenticates = authenticates;
         this.calls = calls;
         this.adminRoutes = adminRoutes;
         this.maxBodyBytes = maxBodyBytes;
@@ -150,6 +157,23 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         boolean isCall = path.startsWith(role.callPrefix());
         long declaredLength = HttpUtil.getContentLength(request, -1L);
         boolean expectsContinue = HttpUtil.is100ContinueExpected(request);
+        String caller = AdminRoutes.HEALTH.equals(path) ? ""
+                : callers.identify(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (caller == null) {
+            FullHttpResponse unauthorized = rejected(ctx, HttpResponses.error(HttpResponseStatus.UNAUTHORIZED,
+                    request.headers().contains(HttpHeaderNames.AUTHORIZATION)
+                            ? "the bearer token is not one this gateway knows (its --gateway-auth file)"
+                            : "this gateway takes calls only with Authorization: Bearer TOKEN (--gateway-auth)"));
+            unauthorized.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"restpipe\"");
+            if (declaredLength > 0 || HttpUtil.isTransferEncodingChunked(request)) {
+                // A stranger's body is not read: refused at once, and the connection closes.
+                ex.keepAlive = false;
+                ex.respond(unauthorized);
+            } else {
+                ex.respondWhenBodyRead(unauthorized);
+            }
+            return;
+        }
         if (isCall && maxBodyBytes > 0 && declaredLength > maxBodyBytes) {
             ex.keepAlive = false;
             if (expectsContinue) {
@@ -173,8 +197,9 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         PipeEvent event;
         try {
             CallRoute route = CallRoute.parse(path.substring(role.callPrefix().length()), role == GatewayRole.SERVER);
-            event = toEvent(request, route, uri.rawQuery());
+            event = toEvent(request, route, uri.rawQuery(), authenticates);
             ex.target = route.target();
+            ex.caller = caller;
         } catch (IllegalArgumentException badRequest) {
             ex.respondWhenBodyRead(HttpResponses.error(HttpResponseStatus.BAD_REQUEST, badRequest.getMessage()));
             return;
@@ -220,7 +245,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         return response;
     }
 
-    private static PipeEvent toEvent(HttpRequest request, CallRoute route, String query) {
+    /** @param dropAuthorization true when the caller's token is the gateway's, not for the other side */
+    private static PipeEvent toEvent(HttpRequest request, CallRoute route, String query, boolean dropAuthorization) {
         List<HeaderField> headers = new ArrayList<>();
         Duration timeout = null;
         String contentType = null;
@@ -230,7 +256,8 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
                 timeout = Durations.parse(header.getValue());
             } else if (name.equalsIgnoreCase(HttpHeaderNames.CONTENT_TYPE.toString())) {
                 contentType = header.getValue();
-            } else if (!HopByHop.isHopByHop(name)) {
+            } else if (!HopByHop.isHopByHop(name)
+                    && !(dropAuthorization && name.equalsIgnoreCase(HttpHeaderNames.AUTHORIZATION.toString()))) {
                 headers.add(new HeaderField(name, header.getValue()));
             }
         }
@@ -288,6 +315,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         final ChannelHandlerContext ctx;
         boolean keepAlive;
         final boolean head;
+        String caller;
         String target;
         PipeEvent event;
         String description;
@@ -413,7 +441,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
 
         private void startCall(PipeEvent toSend, boolean streamBody, long contentLength) {
             timeouts.callStarted();
-            starting = calls.start(target, toSend, streamBody, contentLength);
+            starting = calls.start(new GatewayCall(caller, target, toSend, streamBody, contentLength));
             starting.whenComplete((started, failure) -> ctx.executor().execute(() -> {
                 if (finished) {
                     if (started != null) {

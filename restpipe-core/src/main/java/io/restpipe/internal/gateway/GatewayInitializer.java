@@ -10,7 +10,6 @@ import io.restpipe.GatewayLimits;
 import io.restpipe.internal.call.BodyMemory;
 import io.restpipe.internal.util.ConnectionLimit;
 import io.restpipe.internal.util.EventLoops;
-import java.util.List;
 
 /** Builds a gateway connection's pipeline: the connection limit, the request clocks, HTTP/1.1, then the gateway. */
 final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
@@ -18,6 +17,8 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
             "the gateway is at its limit of connections (--max-connections)");
 
     private final GatewayRole role;
+    private final CallerCheck callers;
+    private final boolean authenticates;
     private final CallDecorator.CallStarter calls;
     private final AdminRoutes adminRoutes;
     private final GatewayLimits limits;
@@ -26,14 +27,16 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimit connections;
 
     GatewayInitializer(GatewayRole role, GatewayBackend backend, GatewayLimits limits, BodyMemory bodyMemory) {
-        this(role, backend, List.of(), limits, bodyMemory);
+        this(role, backend, GatewayAccess.open(), limits, bodyMemory);
     }
 
-    /** @param decorators wrap every call this gateway starts, the first one outermost */
-    GatewayInitializer(GatewayRole role, GatewayBackend backend, List<CallDecorator> decorators, GatewayLimits limits,
+    /** @param access who may call, and the decorators around every call this gateway starts */
+    GatewayInitializer(GatewayRole role, GatewayBackend backend, GatewayAccess access, GatewayLimits limits,
                        BodyMemory bodyMemory) {
         this.role = role;
-        this.calls = CallDecorator.around(backend::start, decorators);
+        this.callers = access.callers();
+        this.authenticates = access.authenticates();
+        this.calls = CallDecorator.around(backend, access.decorators());
         this.adminRoutes = new AdminRoutes(role, backend);
         this.limits = limits;
         this.budget = new CallBudget(limits.maxCalls());
@@ -57,7 +60,7 @@ final class GatewayInitializer extends ChannelInitializer<SocketChannel> {
                 // Strict: a bare line feed could let a proxy in front and this gateway read a request two ways.
                 // (Netty itself refuses Content-Length with Transfer-Encoding, and differing lengths.)
                 .addLast("decoder", new HttpRequestDecoder(decoding.setStrictLineParsing(true)))
-                .addLast("gateway", new GatewayHandler(role, calls, adminRoutes, limits.maxBodyBytes(), budget,
+                .addLast("gateway", new GatewayHandler(role, callers, authenticates, calls, adminRoutes, limits.maxBodyBytes(), budget,
                         bodyMemory, timeouts));
     }
 }

@@ -8,7 +8,6 @@ import io.restpipe.GatewayLimits;
 import io.restpipe.internal.call.BodyMemory;
 import io.restpipe.internal.util.EventLoops;
 import java.net.InetSocketAddress;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * The local HTTP server through which programs call the other side of the pipe.
  *
  * <pre>{@code
- * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, List.of(), GatewayLimits.defaults(),
+ * HttpGateway gateway = new HttpGateway(GatewayRole.CLIENT, backend, GatewayAccess.open(), GatewayLimits.defaults(),
  *         BodyMemory.unlimited(), loops);
  * InetSocketAddress bound = gateway.bind(new InetSocketAddress("127.0.0.1", 8081));
  * }</pre>
@@ -30,15 +29,14 @@ public final class HttpGateway implements AutoCloseable {
     private Channel channel;
 
     /**
-     * @param decorators wrap every call the gateway starts, the first one outermost
+     * @param access     who may call, and the decorators around every call the gateway starts
      * @param limits     what callers may spend: bodies, calls, connections, header size and time, idle time
      * @param bodyMemory this side's budget for bodies, shared with its pipe(s)
      * @param group      the event loops to serve on (shared with the pipe, so bodies cross no thread when a
      *                   connection lands on the pipe's loop); the caller shuts them down
      */
-    public HttpGateway(GatewayRole role, GatewayBackend backend, List<CallDecorator> decorators, GatewayLimits limits,
-                       BodyMemory bodyMemory,
-                       EventLoopGroup group) {
+    public HttpGateway(GatewayRole role, GatewayBackend backend, GatewayAccess access, GatewayLimits limits,
+                       BodyMemory bodyMemory, EventLoopGroup group) {
         this.role = role;
         this.group = group;
         HttpResponses.warmUp();
@@ -52,7 +50,7 @@ public final class HttpGateway implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // The gateway asks for each read itself, to pull request bodies only as the pipe takes them.
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childHandler(new GatewayInitializer(role, backend, decorators, limits, bodyMemory));
+                .childHandler(new GatewayInitializer(role, backend, access, limits, bodyMemory));
     }
 
     /** Starts serving on {@code address} (port 0 = any free port) and returns the bound address. */

@@ -79,6 +79,7 @@ final class HttpResponses {
                 case UNAVAILABLE -> HttpResponseStatus.SERVICE_UNAVAILABLE;
                 case DEADLINE_EXCEEDED -> HttpResponseStatus.GATEWAY_TIMEOUT;
                 case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
+                case FORBIDDEN -> HttpResponseStatus.FORBIDDEN;
             };
             return error(status, pipe.getMessage());
         }

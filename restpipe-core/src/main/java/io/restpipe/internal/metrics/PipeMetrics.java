@@ -27,7 +27,7 @@ public final class PipeMetrics {
             "PATCH", "OPTIONS", "TRACE", "CONNECT");
     private static final java.util.Set<Integer> KNOWN_CODES = java.util.Set.of(PipeReply.CODE_OK,
             PipeReply.CODE_HANDLER_FAILED, PipeReply.CODE_UPSTREAM_FAILED, PipeReply.CODE_REFUSED,
-            PipeReply.CODE_NO_HANDLER);
+            PipeReply.CODE_DENIED, PipeReply.CODE_NO_HANDLER);
     /** Per-call counters by name, verb and code, looked up here instead of built anew by Micrometer each call. */
     private final Map<String, Counter> countersByTags = new ConcurrentHashMap<>();
 

@@ -143,6 +143,14 @@ public final class PipeServer implements AutoCloseable {
         return start(target, event, false, -1).thenCompose(PipeCall::reply);
     }
 
+    /**
+     * The name of the client {@code target} (a name, IP address or DNS name) stands for, once it is connected, waiting
+     * for it as {@link #start} does.
+     */
+    public CompletableFuture<String> resolveName(String target) {
+        return registry.resolve(target, settings.connectWait()).thenApply(peer -> peer.peer().name());
+    }
+
     /** Like {@link #call}, for a request body that streams: completes once the call is under way. */
     public CompletableFuture<PipeCall> start(String target, PipeEvent event, boolean streamBody, long contentLength) {
         Duration timeout = event.timeout() != null ? event.timeout() : settings.eventTimeout();

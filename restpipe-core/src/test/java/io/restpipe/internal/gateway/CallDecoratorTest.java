@@ -12,36 +12,39 @@ import org.junit.jupiter.api.Test;
 
 class CallDecoratorTest {
     private final List<String> seen = new ArrayList<>();
-    private final CallDecorator.CallStarter pipe = (target, event, streamBody, length) -> {
-        seen.add("pipe " + target + " " + event.noun());
+    private final CallDecorator.CallStarter pipe = call -> {
+        seen.add("pipe " + call.caller() + "->" + call.target() + " " + call.event().noun());
         return CompletableFuture.completedFuture(new PipeCall(null, new CompletableFuture<>()));
     };
 
     private CallDecorator named(String name) {
-        return (target, event, streamBody, length, next) -> {
+        return (call, next) -> {
             seen.add(name);
-            return next.start(target, event, streamBody, length);
+            return next.start(call);
         };
     }
 
     @Test
     void decoratorsSeeEachCallFirstToLastThenItGoesIntoThePipe() {
         CallDecorator.around(pipe, List.of(named("outer"), named("inner")))
-                .start("fileserver", PipeEvent.of("GET", "time"), false, -1);
-        assertThat(seen).containsExactly("outer", "inner", "pipe fileserver time");
+                .start(call("webapp", "fileserver", "time"));
+        assertThat(seen).containsExactly("outer", "inner", "pipe webapp->fileserver time");
     }
 
     @Test
     void aDecoratorMayChangeTheCallOrFailItBeforeItReachesThePipe() {
-        CallDecorator renaming = (target, event, streamBody, length, next) ->
-                next.start("edge-" + target, event, streamBody, length);
-        CallDecorator.around(pipe, List.of(renaming)).start("a", PipeEvent.of("GET", "x"), false, -1);
-        assertThat(seen).containsExactly("pipe edge-a x");
+        CallDecorator renaming = (call, next) -> next.start(call.withTarget("edge-" + call.target()));
+        CallDecorator.around(pipe, List.of(renaming)).start(call("", "a", "x"));
+        assertThat(seen).containsExactly("pipe ->edge-a x");
 
-        CallDecorator refusing = (target, event, streamBody, length, next) -> CompletableFuture.failedFuture(
+        CallDecorator refusing = (call, next) -> CompletableFuture.failedFuture(
                 new PipeException(PipeException.Kind.NOT_FOUND, "no such client for this caller"));
-        assertThat(CallDecorator.around(pipe, List.of(refusing)).start("b", PipeEvent.of("GET", "y"), false, -1))
+        assertThat(CallDecorator.around(pipe, List.of(refusing)).start(call("", "b", "y")))
                 .isCompletedExceptionally();
         assertThat(seen).hasSize(1);
+    }
+
+    private static GatewayCall call(String caller, String target, String noun) {
+        return new GatewayCall(caller, target, PipeEvent.of("GET", noun), false, -1);
     }
 }
