@@ -5,8 +5,6 @@ import io.restpipe.internal.directory.ConnectedPeer;
 import io.restpipe.internal.gateway.GatewayBackend;
 import io.restpipe.internal.gateway.GatewayRole;
 import io.restpipe.internal.peer.PipeClient;
-import io.restpipe.internal.tls.TlsContexts;
-import io.restpipe.internal.tls.TlsMaterial;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -38,9 +36,9 @@ public final class RestPipeClient implements AutoCloseable {
         // that same thread no call crosses threads. calls.sh: 1 caller p50 0.115 ms (0.129-0.142 with a loop per
         // core, where a gateway connection landed on the pipe's loop or not), 64 callers 1.96x ssh (1.85-1.97x).
         this.runtime = new SideRuntime("client", 1, config);
-        this.pipe = new PipeClient(config.server, config.settings,
-                TlsMaterial.fixed(TlsContexts.client(config.identity, config.trustedCa)), runtime.dispatcher(), config.listener,
-                runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
+        this.pipe = new PipeClient(config.server, config.settings, runtime.tls(false, config), runtime.dispatcher(),
+                config.listener, runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
+        runtime.onRevocations(revocations -> pipe.refuseRevoked(revocations::revokes));
     }
 
     public static Builder builder() {

@@ -5,8 +5,6 @@ import io.restpipe.internal.directory.ConnectedPeer;
 import io.restpipe.internal.gateway.GatewayBackend;
 import io.restpipe.internal.gateway.GatewayRole;
 import io.restpipe.internal.peer.PipeServer;
-import io.restpipe.internal.tls.TlsContexts;
-import io.restpipe.internal.tls.TlsMaterial;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -35,8 +33,9 @@ public final class RestPipeServer implements AutoCloseable {
         this.config = config;
         // One loop per core: a server's pipes and gateway connections spread over them.
         this.runtime = new SideRuntime("server", Runtime.getRuntime().availableProcessors(), config);
-        this.pipe = new PipeServer(config.settings, TlsMaterial.fixed(TlsContexts.server(config.identity, config.trustedCa)),
-                runtime.dispatcher(), config.listener, runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
+        this.pipe = new PipeServer(config.settings, runtime.tls(true, config), runtime.dispatcher(), config.listener,
+                runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
+        runtime.onRevocations(revocations -> pipe.refuseRevoked(revocations::revokes));
     }
 
     public static Builder builder() {

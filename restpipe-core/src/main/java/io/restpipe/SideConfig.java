@@ -19,6 +19,11 @@ import java.util.function.Supplier;
 public abstract class SideConfig<B extends SideConfig<B>> {
     Identity identity;
     List<X509Certificate> trustedCa;
+    /** The files identity and trustedCa came from, re-read when they change; null when given as objects. */
+    Path certificateFile;
+    Path keyFile;
+    Path caFile;
+    Path crlFile;
     InetSocketAddress httpListen;
     Handlers handlers;
     PipeListener listener = new PipeListener() { };
@@ -46,16 +51,36 @@ public abstract class SideConfig<B extends SideConfig<B>> {
         return (B) this;
     }
 
-    /** Own identity and the CA that signs the other side. */
+    /** Own identity and the CA that signs the other side, fixed for the life of this side. */
     public B tls(Identity identity, List<X509Certificate> trustedCa) {
         this.identity = identity;
         this.trustedCa = List.copyOf(trustedCa);
+        this.certificateFile = null;
+        this.keyFile = null;
+        this.caFile = null;
         return self();
     }
 
-    /** Own identity and the CA that signs the other side, from PEM files. */
+    /**
+     * Own identity and the CAs that sign the other side (one or several, for a rotation), from PEM files that are
+     * re-read when they change: new pipes use the new content, pipes already up keep theirs.
+     */
     public B tls(Path certificate, Path key, Path ca) {
-        return tls(Identity.load(certificate, key), PemFiles.readCertificates(ca));
+        tls(Identity.load(certificate, key), PemFiles.readCertificates(ca));
+        this.certificateFile = certificate;
+        this.keyFile = key;
+        this.caFile = ca;
+        return self();
+    }
+
+    /**
+     * Refuses the peers whose certificates the X.509 revocation list in {@code file} revokes, at each handshake
+     * (resumed ones included); re-read when it changes, and the live pipes of newly revoked certificates are closed.
+     * Needs the TLS files ({@link #tls(Path, Path, Path)}); {@code null} (the default) revokes nothing.
+     */
+    public B crl(Path file) {
+        this.crlFile = file;
+        return self();
     }
 
     /** Where the local HTTP gateway listens (port 0 = any free port); {@code null} runs no gateway. */
@@ -176,6 +201,9 @@ public abstract class SideConfig<B extends SideConfig<B>> {
     void requireTls() {
         if (identity == null || trustedCa == null) {
             throw new IllegalStateException("a certificate, its key and the CA are required (tls(...))");
+        }
+        if (crlFile != null && certificateFile == null) {
+            throw new IllegalStateException("crl(file) needs the TLS files: tls(certificate, key, ca)");
         }
     }
 }

@@ -17,10 +17,15 @@ import io.restpipe.internal.trust.AccessControl;
 import io.restpipe.internal.trust.AccessPolicy;
 import io.restpipe.internal.trust.FileWatcher;
 import io.restpipe.internal.trust.GatewayTokens;
+import io.restpipe.internal.trust.TlsFiles;
+import io.restpipe.internal.tls.Revocations;
+import io.restpipe.internal.tls.TlsContexts;
+import io.restpipe.internal.tls.TlsMaterial;
 import io.restpipe.internal.trust.WatchedFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import io.restpipe.internal.gateway.GatewayBackend;
 import io.restpipe.internal.gateway.GatewayRole;
@@ -47,6 +52,7 @@ final class SideRuntime {
     private final CallerCheck callers;
     /** The access policy's checks, or null when this side has no --acl. */
     private final AccessControl access;
+    private volatile Consumer<Revocations> onRevocations = revocations -> { };
     private final AtomicBoolean closed = new AtomicBoolean();
     private HttpGateway gateway;
 
@@ -78,19 +84,38 @@ final class SideRuntime {
     }
 
     private CallerCheck gatewayCallers(Path file) {
-        WatchedFile<GatewayTokens> tokens = new WatchedFile<>("--gateway-auth", "gateway callers file", file,
-                GatewayTokens::parse);
+        WatchedFile<GatewayTokens> tokens = new WatchedFile<>("gateway-auth",
+                "gateway callers file (--gateway-auth)", file, GatewayTokens::parse);
         watcher.watch(tokens, () -> { });
         return authorization -> tokens.get().authenticate(authorization);
     }
 
     private AccessControl accessControl(Path file) {
-        WatchedFile<AccessPolicy> policy = new WatchedFile<>("--acl", "access policy", file, AccessPolicy::parse);
+        WatchedFile<AccessPolicy> policy = new WatchedFile<>("acl", "access policy (--acl)", file,
+                AccessPolicy::parse);
         watcher.watch(policy, () -> { });
         return new AccessControl(policy, meters);
     }
 
-    /** Starts re-reading the files that are reloaded when they change (--gateway-auth, --acl). */
+    /**
+     * The TLS material of this side's pipes: re-read from its files when it was given files ({@code --cert},
+     * {@code --key}, {@code --ca}, {@code --crl}), else fixed.
+     */
+    TlsMaterial tls(boolean server, SideConfig<?> config) {
+        if (config.certificateFile == null) {
+            return TlsMaterial.fixed(server ? TlsContexts.server(config.identity, config.trustedCa)
+                    : TlsContexts.client(config.identity, config.trustedCa));
+        }
+        return new TlsFiles(server, config.certificateFile, config.keyFile, config.caFile, config.crlFile, watcher,
+                revocations -> onRevocations.accept(revocations));
+    }
+
+    /** Who closes the live pipes of the certificates a new revocation list revokes: the side's pipe. */
+    void onRevocations(Consumer<Revocations> pipe) {
+        this.onRevocations = pipe;
+    }
+
+    /** Starts re-reading the files that are reloaded when they change (TLS files, --gateway-auth, --acl). */
     void startWatchingFiles() {
         watcher.start();
     }

@@ -4,29 +4,35 @@ import io.netty.util.NetUtil;
 import io.restpipe.Identity;
 import io.restpipe.internal.tls.CertificateAuthority.Role;
 import io.restpipe.internal.tls.CertificateAuthority;
+import io.restpipe.internal.tls.PemFiles;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "pki", description = "Create a CA and issue server and client certificates.",
-        mixinStandardHelpOptions = true, subcommands = {PkiCommand.Init.class, PkiCommand.Issue.class})
+@Command(name = "pki", description = "Create a CA, issue server and client certificates, revoke them.",
+        mixinStandardHelpOptions = true,
+        subcommands = {PkiCommand.Init.class, PkiCommand.Issue.class, PkiCommand.Revoke.class})
 final class PkiCommand implements Callable<Integer> {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     @Override
     public Integer call() {
-        throw new UsageError("pki needs a subcommand: init or issue (see 'restpipe help pki')");
+        throw new UsageError("pki needs a subcommand: init, issue or revoke (see 'restpipe help pki')");
     }
 
-    @Command(name = "init", description = "Create a CA: DIR/ca.crt.pem and DIR/ca.key.pem.",
+    @Command(name = "init", description = "Create a CA: DIR/ca.crt.pem, DIR/ca.key.pem and an empty DIR/crl.pem.",
             mixinStandardHelpOptions = true)
     static final class Init extends OutputCommand implements Callable<Integer> {
         @Option(names = "--dir", paramLabel = "DIR", required = true, description = "where the CA files go")
@@ -47,8 +53,12 @@ final class PkiCommand implements Callable<Integer> {
             if (Files.exists(certificate)) {
                 throw new UsageError(certificate + " already exists; remove it or choose another --dir");
             }
-            CertificateAuthority.create(name, Duration.ofDays(days)).save(dir);
-            out().println("created CA " + certificate + " and " + dir.resolve(CertificateAuthority.CA_KEY_FILE));
+            CertificateAuthority ca = CertificateAuthority.create(name, Duration.ofDays(days));
+            ca.save(dir);
+            Path crl = dir.resolve(CertificateAuthority.CRL_FILE);
+            PemFiles.writeAtomically(crl, ca.crl(Map.of(), BigInteger.ONE));
+            out().println("created CA " + certificate + " and " + dir.resolve(CertificateAuthority.CA_KEY_FILE)
+                    + ", and the empty revocation list " + crl);
             return 0;
         }
     }
@@ -76,11 +86,17 @@ final class PkiCommand implements Callable<Integer> {
                 description = "validity in days (default: ${DEFAULT-VALUE})")
         int days;
 
+        @Option(names = "--force", description = "replace an identity of that name that already exists in DIR")
+        boolean force;
+
         @Override
         public Integer call() throws IOException {
             requirePositive(days);
-            if (!NAME.matcher(name).matches()) {
-                throw new UsageError("--name '" + name + "' must be letters, digits, '.', '_' or '-'");
+            requireName(name);
+            Path existing = dir.resolve(name + ".key.pem");
+            if (!force && (Files.exists(existing) || Files.exists(dir.resolve(name + ".crt.pem")))) {
+                throw new UsageError(dir.resolve(name + ".crt.pem") + " or its key already exists: a new key would "
+                        + "lock out whoever uses the old one; add --force to replace it, or choose another --name");
             }
             for (String ip : ips) {
                 if (!NetUtil.isValidIpV4Address(ip) && !NetUtil.isValidIpV6Address(ip)) {
@@ -108,12 +124,72 @@ final class PkiCommand implements Callable<Integer> {
         }
     }
 
+    @Command(name = "revoke", description = "Revoke a certificate: adds it to DIR/crl.pem, which sides running with "
+            + "--crl re-read (their live pipes with it are closed).", mixinStandardHelpOptions = true)
+    static final class Revoke extends OutputCommand implements Callable<Integer> {
+        @Option(names = "--dir", paramLabel = "DIR", required = true, description = "the CA's directory")
+        Path dir;
+
+        @ArgGroup(multiplicity = "1")
+        Which which;
+
+        static final class Which {
+            @Option(names = "--name", paramLabel = "NAME", required = true,
+                    description = "the identity whose certificate DIR/NAME.crt.pem to revoke")
+            String name;
+
+            @Option(names = "--serial", paramLabel = "HEX", required = true,
+                    description = "the serial number (hex) of the certificate to revoke")
+            String serial;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            CertificateAuthority ca = CertificateAuthority.load(dir);
+            BigInteger serial;
+            String what;
+            if (which.name != null) {
+                requireName(which.name);
+                Path certificate = dir.resolve(which.name + ".crt.pem");
+                if (!Files.exists(certificate)) {
+                    throw new UsageError(certificate + " does not exist; revoke by --serial HEX a certificate "
+                            + "whose file is gone");
+                }
+                X509Certificate revoked = PemFiles.readCertificates(certificate).get(0);
+                if (!revoked.getIssuerX500Principal().equals(ca.certificate().getSubjectX500Principal())) {
+                    throw new UsageError(certificate + " was issued by " + revoked.getIssuerX500Principal()
+                            + ", not by the CA in " + dir);
+                }
+                serial = revoked.getSerialNumber();
+                what = certificate + " (CN=" + which.name + ")";
+            } else {
+                try {
+                    serial = new BigInteger(which.serial.replace(":", ""), 16);
+                } catch (NumberFormatException e) {
+                    throw new UsageError("--serial '" + which.serial + "' is not a hexadecimal number");
+                }
+                what = "the certificate";
+            }
+            X509CRL crl = ca.revoke(dir, serial);
+            out().println("revoked " + what + ", serial " + serial.toString(16) + "; "
+                    + dir.resolve(CertificateAuthority.CRL_FILE) + " now lists "
+                    + crl.getRevokedCertificates().size() + " certificate(s)");
+            return 0;
+        }
+    }
+
     static final class RoleChoice {
         @Option(names = "--server", required = true, description = "a server certificate (with SANs)")
         boolean server;
 
         @Option(names = "--client", required = true, description = "a client certificate (CN = its identity)")
         boolean client;
+    }
+
+    private static void requireName(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new UsageError("--name '" + name + "' must be letters, digits, '.', '_' or '-'");
+        }
     }
 
     private static void requirePositive(int days) {

@@ -23,6 +23,11 @@ final class SideOptions {
     @Option(names = "--ca", paramLabel = "FILE", description = "CA certificate that signs the other side (PEM)")
     Path ca;
 
+    @Option(names = "--crl", paramLabel = "FILE",
+            description = "X.509 revocation list of the CA (pki revoke writes it): revoked peers are refused, and their "
+                    + "live pipes closed; re-read when it changes")
+    Path crl;
+
     @Option(names = "--gateway-auth", paramLabel = "FILE",
             description = "let only the callers listed here use the gateway: lines 'NAME SHA256-HEX-OF-TOKEN'; callers "
                     + "send 'Authorization: Bearer TOKEN', others get 401 (/healthz stays open); re-read when it changes")
@@ -179,6 +184,7 @@ final class SideOptions {
                 .forward(forward)
                 .forwardPool(forwardMaxConnections, forwardIdleTimeout)
                 .exposeErrors(exposeErrors)
+                .crl(crl)
                 .gatewayAuth(gatewayAuth)
                 .acl(acl);
         meters = new SideMeters(statsd);

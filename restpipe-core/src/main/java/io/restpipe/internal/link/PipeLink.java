@@ -5,6 +5,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.restpipe.FatalErrors;
@@ -134,6 +138,32 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
 
     public void close(String reason) {
         CloseReason.close(channel, reason);
+    }
+
+    /**
+     * Refuses this link (the peer is told {@code reason}) when its peer's certificate is one {@code revoked} names;
+     * checked on the link's event loop.
+     */
+    public void refuseIf(Predicate<X509Certificate> revoked, String reason) {
+        channel.eventLoop().execute(() -> {
+            X509Certificate certificate = peerCertificate();
+            if (certificate != null && channel.isActive() && revoked.test(certificate)) {
+                refuse(reason);
+            }
+        });
+    }
+
+    private X509Certificate peerCertificate() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? x509 : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
     }
 
     /** Where the peer's call state writes its frames: this link's channel. */

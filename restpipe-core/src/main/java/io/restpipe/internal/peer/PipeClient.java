@@ -26,11 +26,13 @@ import io.restpipe.internal.util.EventLoops;
 import io.restpipe.internal.util.Failures;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,6 +156,14 @@ public final class PipeClient implements AutoCloseable {
                 }
             });
         });
+    }
+
+    /** Refuses and closes the pipe when the server's certificate is one {@code revoked} names. */
+    public void refuseRevoked(Predicate<X509Certificate> revoked) {
+        Peer session = current;
+        if (session != null) {
+            session.link().refuseIf(revoked, "the server's certificate was revoked (the client's --crl)");
+        }
     }
 
     private void linkUp(PipeLink link) {

@@ -25,6 +25,7 @@ import io.restpipe.internal.tls.TlsMaterial;
 import io.restpipe.internal.util.EventLoops;
 import io.restpipe.internal.util.RepeatedLog;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,6 +158,14 @@ public final class PipeServer implements AutoCloseable {
         Duration timeout = event.timeout() != null ? event.timeout() : settings.eventTimeout();
         return registry.resolve(target, settings.connectWait())
                 .thenApply(peer -> peer.calls().start(event, timeout, streamBody, contentLength));
+    }
+
+    /** Refuses and closes the live pipes of the clients whose certificates {@code revoked} names. */
+    public void refuseRevoked(Predicate<X509Certificate> revoked) {
+        for (Peer peer : registry.local()) {
+            peer.link().refuseIf(revoked, "the certificate of client " + peer.peer().name()
+                    + " was revoked (the server's --crl)");
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.ECGenParameterSpec;
@@ -18,8 +19,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.CRLReason;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
@@ -27,9 +32,12 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -54,6 +62,10 @@ public final class CertificateAuthority {
 
     public static final String CA_CERT_FILE = "ca.crt.pem";
     public static final String CA_KEY_FILE = "ca.key.pem";
+    /** The CA's revocation list, which {@code pki init} writes empty and {@code pki revoke} extends. */
+    public static final String CRL_FILE = "crl.pem";
+    /** How long a CRL says it stays current; RestPipe reads the file again whenever it changes anyway. */
+    private static final Duration CRL_VALIDITY = Duration.ofDays(365);
 
     private final Identity identity;
 
@@ -141,6 +153,52 @@ public final class CertificateAuthority {
         Files.createDirectories(dir);
         PemFiles.write(dir.resolve(name + ".crt.pem"), false, issued.chain().toArray());
         PemFiles.write(dir.resolve(name + ".key.pem"), true, issued.key());
+    }
+
+    /**
+     * A revocation list signed by this CA, revoking {@code revoked} (serial → when), numbered {@code number}: each
+     * new list gets a higher number.
+     */
+    public X509CRL crl(Map<BigInteger, Instant> revoked, BigInteger number) {
+        Instant now = Instant.now();
+        try {
+            X509v2CRLBuilder builder = new JcaX509v2CRLBuilder(certificate().getSubjectX500Principal(), Date.from(now))
+                    .setNextUpdate(Date.from(now.plus(CRL_VALIDITY)))
+                    .addExtension(Extension.cRLNumber, false, new CRLNumber(number))
+                    .addExtension(Extension.authorityKeyIdentifier, false,
+                            new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(certificate()));
+            revoked.forEach((serial, when) -> builder.addCRLEntry(serial, Date.from(when), CRLReason.keyCompromise));
+            return new JcaX509CRLConverter().getCRL(builder.build(
+                    new JcaContentSignerBuilder(Identity.signatureAlgorithm(identity.key())).build(identity.key())));
+        } catch (GeneralSecurityException | CertIOException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot sign a revocation list", e);
+        }
+    }
+
+    /**
+     * Adds {@code serial} to the revocation list in {@code dir} (a new one when there is none), keeping what it
+     * revoked before; returns the list written.
+     */
+    public X509CRL revoke(Path dir, BigInteger serial) throws IOException {
+        Path file = dir.resolve(CRL_FILE);
+        Map<BigInteger, Instant> revoked = new java.util.LinkedHashMap<>();
+        BigInteger number = BigInteger.ONE;
+        if (Files.exists(file)) {
+            X509CRL current = PemFiles.crl(Files.readString(file), file.toString());
+            if (current.getRevokedCertificates() != null) {
+                current.getRevokedCertificates().forEach(entry ->
+                        revoked.put(entry.getSerialNumber(), entry.getRevocationDate().toInstant()));
+            }
+            byte[] extension = current.getExtensionValue(Extension.cRLNumber.getId());
+            if (extension != null) {
+                number = CRLNumber.getInstance(ASN1OctetString.getInstance(extension)
+                        .getOctets()).getCRLNumber().add(BigInteger.ONE);
+            }
+        }
+        revoked.putIfAbsent(serial, Instant.now());
+        X509CRL crl = crl(revoked, number);
+        PemFiles.writeAtomically(file, crl);
+        return crl;
     }
 
     private static X509v3CertificateBuilder builder(X500Principal issuer, X500Principal subject, KeyPair keys,

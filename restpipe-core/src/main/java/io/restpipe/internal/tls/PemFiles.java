@@ -2,19 +2,25 @@ package io.restpipe.internal.tls;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
+import java.security.cert.CRLException;
 import java.security.cert.CertificateException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -32,9 +38,37 @@ public final class PemFiles {
 
     /** Every certificate in {@code file}, in order; fails if it holds none. */
     public static List<X509Certificate> readCertificates(Path file) {
+        return certificates(readObjects(file), file.toString());
+    }
+
+    /** Every certificate in the PEM text {@code pem} (read from {@code file}), in order; fails if it holds none. */
+    public static List<X509Certificate> certificates(String pem, String file) {
+        return certificates(parseObjects(pem, file), file);
+    }
+
+    /** The private key in the PEM text {@code pem} (read from {@code file}); fails if it holds none. */
+    public static PrivateKey privateKey(String pem, String file) {
+        return privateKey(parseObjects(pem, file), file);
+    }
+
+    /** The certificate revocation list in the PEM text {@code pem} (read from {@code file}); fails if it holds none. */
+    public static X509CRL crl(String pem, String file) {
+        for (Object object : parseObjects(pem, file)) {
+            if (object instanceof X509CRLHolder holder) {
+                try {
+                    return new JcaX509CRLConverter().getCRL(holder);
+                } catch (CRLException e) {
+                    throw new TlsConfigException("revocation list " + file + " cannot be decoded: " + e.getMessage(), e);
+                }
+            }
+        }
+        throw new TlsConfigException("file " + file + " holds no PEM revocation list (-----BEGIN X509 CRL-----)");
+    }
+
+    private static List<X509Certificate> certificates(List<Object> objects, String file) {
         List<X509Certificate> certificates = new ArrayList<>();
         JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-        for (Object object : readObjects(file)) {
+        for (Object object : objects) {
             if (object instanceof X509CertificateHolder holder) {
                 try {
                     certificates.add(converter.getCertificate(holder));
@@ -52,8 +86,12 @@ public final class PemFiles {
 
     /** The private key in {@code file}; fails if it holds none. */
     public static PrivateKey readPrivateKey(Path file) {
+        return privateKey(readObjects(file), file.toString());
+    }
+
+    private static PrivateKey privateKey(List<Object> objects, String file) {
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-        for (Object object : readObjects(file)) {
+        for (Object object : objects) {
             try {
                 if (object instanceof PrivateKeyInfo info) {
                     return converter.getPrivateKey(info);
@@ -90,17 +128,39 @@ public final class PemFiles {
         Files.writeString(file, text.toString());
     }
 
+    /**
+     * Writes {@code objects} as PEM to a new file renamed over {@code file}, so that a process watching it never
+     * reads it half written.
+     */
+    public static void writeAtomically(Path file, Object... objects) throws IOException {
+        Path next = file.resolveSibling(file.getFileName() + ".new");
+        write(next, false, objects);
+        Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     private static List<Object> readObjects(Path file) {
-        List<Object> objects = new ArrayList<>();
-        try (Reader reader = Files.newBufferedReader(file); PEMParser parser = new PEMParser(reader)) {
-            Object object;
-            while ((object = parser.readObject()) != null) {
-                objects.add(object);
-            }
+        try (Reader reader = Files.newBufferedReader(file)) {
+            return parseObjects(reader, file.toString());
         } catch (NoSuchFileException e) {
             throw new TlsConfigException("file not found: " + file);
         } catch (AccessDeniedException e) {
             throw new TlsConfigException("file not readable: " + file);
+        } catch (IOException e) {
+            throw new TlsConfigException("file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Object> parseObjects(String pem, String file) {
+        return parseObjects(new StringReader(pem), file);
+    }
+
+    private static List<Object> parseObjects(Reader reader, String file) {
+        List<Object> objects = new ArrayList<>();
+        try (PEMParser parser = new PEMParser(reader)) {
+            Object object;
+            while ((object = parser.readObject()) != null) {
+                objects.add(object);
+            }
         } catch (IOException | RuntimeException e) {
             throw new TlsConfigException("file " + file + " is not valid PEM: " + e.getMessage(), e);
         }

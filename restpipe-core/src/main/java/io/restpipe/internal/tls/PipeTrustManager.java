@@ -9,6 +9,7 @@ import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -25,12 +26,15 @@ public final class PipeTrustManager extends X509ExtendedTrustManager implements 
     public static final String RESUMED = "restpipe.resumed";
 
     private final X509ExtendedTrustManager pkix;
+    private final Supplier<Revocations> revocations;
 
-    private PipeTrustManager(X509ExtendedTrustManager pkix) {
+    private PipeTrustManager(X509ExtendedTrustManager pkix, Supplier<Revocations> revocations) {
         this.pkix = pkix;
+        this.revocations = revocations;
     }
 
-    static PipeTrustManager of(List<X509Certificate> ca) {
+    /** @param revocations the revocation list in force at each handshake (it may be reloaded) */
+    static PipeTrustManager of(List<X509Certificate> ca, Supplier<Revocations> revocations) {
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
@@ -41,7 +45,7 @@ public final class PipeTrustManager extends X509ExtendedTrustManager implements 
             factory.init(store);
             for (TrustManager manager : factory.getTrustManagers()) {
                 if (manager instanceof X509ExtendedTrustManager extended) {
-                    return new PipeTrustManager(extended);
+                    return new PipeTrustManager(extended, revocations);
                 }
             }
             throw new TlsConfigException("the JDK offers no X.509 trust manager", null);
@@ -60,7 +64,7 @@ public final class PipeTrustManager extends X509ExtendedTrustManager implements 
         resumed(chain, engine);
     }
 
-    private static void resumed(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+    private void resumed(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
         if (chain.length == 0) {
             throw new CertificateException("resumed session carries no peer certificate");
         }
@@ -72,41 +76,58 @@ public final class PipeTrustManager extends X509ExtendedTrustManager implements 
                     + peer.getSubjectX500Principal().getName() + " is valid only from " + peer.getNotBefore()
                     + " to " + peer.getNotAfter());
         }
+        // A ticket issued before the revocation must not let the peer back in.
+        notRevoked(chain);
         engine.getSession().putValue(RESUMED, Boolean.TRUE);
+    }
+
+    private void notRevoked(X509Certificate[] chain) throws CertificateException {
+        if (chain.length > 0 && revocations.get().revokes(chain[0])) {
+            X509Certificate peer = chain[0];
+            throw new CertificateException("the certificate of " + peer.getSubjectX500Principal().getName()
+                    + " (serial " + peer.getSerialNumber().toString(16) + ", issued by "
+                    + peer.getIssuerX500Principal().getName() + ") is revoked by the revocation list (--crl)");
+        }
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
         pkix.checkClientTrusted(chain, authType, engine);
+        notRevoked(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
         pkix.checkServerTrusted(chain, authType, engine);
+        notRevoked(chain);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
         pkix.checkClientTrusted(chain, authType, socket);
+        notRevoked(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
         pkix.checkServerTrusted(chain, authType, socket);
+        notRevoked(chain);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         pkix.checkClientTrusted(chain, authType);
+        notRevoked(chain);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
         pkix.checkServerTrusted(chain, authType);
+        notRevoked(chain);
     }
 
     @Override

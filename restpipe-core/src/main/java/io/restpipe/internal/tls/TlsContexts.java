@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.restpipe.Identity;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
 /** Builds the TLS contexts of the pipe: mutual authentication against one CA, TLS 1.3 with 1.2 accepted. */
@@ -36,11 +37,16 @@ public final class TlsContexts {
 
     /** The server's context: it presents {@code identity} and requires a client certificate chaining to {@code ca}. */
     public static SslContext server(Identity identity, List<X509Certificate> ca) {
+        return server(identity, ca, Revocations::none);
+    }
+
+    /** Like the other, refusing also the client certificates {@code revocations} (read at each handshake) revokes. */
+    public static SslContext server(Identity identity, List<X509Certificate> ca, Supplier<Revocations> revocations) {
         try {
             SslContext context = SslContextBuilder.forServer(identity.key(), identity.chain())
                     .sslProvider(provider())
                     .keyStoreType(KEY_STORE_TYPE)
-                    .trustManager(PipeTrustManager.of(ca))
+                    .trustManager(PipeTrustManager.of(ca, revocations))
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(PROTOCOLS)
                     .sessionTimeout(SESSION_LIFETIME_SECONDS)
@@ -57,12 +63,17 @@ public final class TlsContexts {
      * {@code ca} and names the host it dialed.
      */
     public static SslContext client(Identity identity, List<X509Certificate> ca) {
+        return client(identity, ca, Revocations::none);
+    }
+
+    /** Like the other, refusing also a server certificate {@code revocations} (read at each handshake) revokes. */
+    public static SslContext client(Identity identity, List<X509Certificate> ca, Supplier<Revocations> revocations) {
         try {
             return SslContextBuilder.forClient()
                     .sslProvider(provider())
                     .keyManager(identity.key(), identity.chain())
                     .keyStoreType(KEY_STORE_TYPE)
-                    .trustManager(PipeTrustManager.of(ca))
+                    .trustManager(PipeTrustManager.of(ca, revocations))
                     .endpointIdentificationAlgorithm("HTTPS")
                     .protocols(PROTOCOLS)
                     .sessionTimeout(SESSION_LIFETIME_SECONDS)

@@ -39,7 +39,7 @@ public final class FileWatcher implements AutoCloseable {
     }
 
     private Counter reloads(WatchedFile<?> file, String outcome) {
-        return Counter.builder("restpipe.file.reloads").tag("file", file.option()).tag("outcome", outcome)
+        return Counter.builder("restpipe.file.reloads").tag("file", file.label()).tag("outcome", outcome)
                 .description("changes to a watched file (--cert, --acl, ...) put in force, or refused as bad")
                 .register(registry);
     }
@@ -66,7 +66,7 @@ public final class FileWatcher implements AutoCloseable {
                     case UNCHANGED -> { }
                 }
             } catch (RuntimeException e) {
-                log.error("reloading {} failed: {}", watch.file().file(), e.toString(), e);
+                log.error("reloading {} failed: {}", watch.file().files(), e.toString(), e);
             }
         }
     }

@@ -15,7 +15,7 @@ class WatchedFileTest {
     Path dir;
 
     private WatchedFile<Integer> numberIn(Path file) {
-        return new WatchedFile<>("--number", "number file", file, text -> {
+        return new WatchedFile<>("number", "number file (--number)", file, text -> {
             try {
                 return Integer.parseInt(text.strip());
             } catch (NumberFormatException e) {
@@ -50,7 +50,7 @@ class WatchedFileTest {
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE);
         assertThat(number.poll()).isEqualTo(Poll.APPLIED);
         assertThat(number.get()).isEqualTo(3);
-        assertThat(number.option()).isEqualTo("number");
+        assertThat(number.label()).isEqualTo("number");
     }
 
     @Test
