@@ -12,7 +12,11 @@
 # The JVMs are warmed up first (WARM_SECONDS, default 30): their JIT needs that long on 2 busy cores.
 #
 #   BASELINE_JAR=/tmp/old/restpipe.jar bench/calls.sh   # also the RestPipe rows of an older build, and new/baseline
+#   TRUST=1 bench/calls.sh         # also the RestPipe rows with gateway tokens and a 20-rule ACL on both sides
 #
+# With TRUST=1 a second block (same order as the baseline's, below) restarts the same build with --gateway-auth on the
+# client's gateway (wrk sends the bearer token) and a 20-rule --acl on both sides, whose one matching allow rule comes
+# last, so every call is checked against all 20 rules twice (the caller on the client, the client on the server).
 # With BASELINE_JAR the baseline's RestPipe rows are measured in a second block, after the new build's: the new
 # build's JVMs are stopped, the baseline's server and client JVMs (same flags, their own PKI made by that jar) are
 # started, warmed up the same way, then the nginx direct and ssh -L rows are measured again and after them the
@@ -47,16 +51,18 @@ start_nginx "$WORK" 'keepalive_requests 1000000;
 
 # A RestPipe server and client JVM of JAR on fresh ports, with a PKI made by that jar; sets CLIENT_HTTP, SERVER_PID,
 # CLIENT_PID.  start_restpipe JAR SUFFIX (of the PKI directory and the log files: "" or "-baseline")
+# SERVER_EXTRA and CLIENT_EXTRA (arrays) add options to the server and the client.
+SERVER_EXTRA=(); CLIENT_EXTRA=()
 start_restpipe() {
   local jar=$1 pki="$WORK/pki$2" pipe_port server_http
   make_pki "$jar" "$pki" bench
   pipe_port=$(free_port); server_http=$(free_port); CLIENT_HTTP=$(free_port)
   start_bg java $RESTPIPE_JVM ${JAVA_OPTS:-} -jar "$jar" server --pipe-listen "127.0.0.1:$pipe_port" --http "127.0.0.1:$server_http" \
     --cert "$pki/server.crt.pem" --key "$pki/server.key.pem" --ca "$pki/ca.crt.pem" \
-    --forward "http://127.0.0.1:$NGINX_PORT" >"$WORK/logs/server$2.out" 2>&1
+    --forward "http://127.0.0.1:$NGINX_PORT" "${SERVER_EXTRA[@]}" >"$WORK/logs/server$2.out" 2>&1
   SERVER_PID=$LAST_PID
   start_bg java $RESTPIPE_JVM ${JAVA_OPTS:-} -jar "$jar" client --server "localhost:$pipe_port" --http "127.0.0.1:$CLIENT_HTTP" \
-    --cert "$pki/bench.crt.pem" --key "$pki/bench.key.pem" --ca "$pki/ca.crt.pem" \
+    --cert "$pki/bench.crt.pem" --key "$pki/bench.key.pem" --ca "$pki/ca.crt.pem" "${CLIENT_EXTRA[@]}" \
     >"$WORK/logs/client$2.out" 2>&1
   CLIENT_PID=$LAST_PID
   wait_port "$CLIENT_HTTP"
@@ -66,23 +72,25 @@ start_restpipe "$JAR" ""
 
 ssh_tunnel "$WORK" "$NGINX_PORT"
 
+# WRK_HEADER (an array: -H "Name: value", or empty) goes with every request wrk sends.
+WRK_HEADER=()
 # measure URL -> "req/s p50 p99 max seq-req/s seq-p50 seq-p99 seq-p99.9" (latencies in ms)
 to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }; printf "%.3f", v }'; }
 pct() { grep -E "^ +$1%" "$2" | awk '{print $2}' | to_ms; }
 measure() {
   local url=$1 out="$WORK/wrk.out"
-  wrk -t2 -c64 -d"$RUN"s --latency "$url" > "$out"
+  wrk -t2 -c64 -d"$RUN"s --latency "${WRK_HEADER[@]}" "$url" > "$out"
   local rps p50 p99 max; rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out"); p50=$(pct 50 "$out"); p99=$(pct 99 "$out")
   max=$(awk '$1 == "Latency" && NF >= 5 {print $4; exit}' "$out" | to_ms)
-  wrk -t1 -c1 -d"$RUN"s -s ./raw-latency.lua "$url" > "$out"
+  wrk -t1 -c1 -d"$RUN"s -s ./raw-latency.lua "${WRK_HEADER[@]}" "$url" > "$out"
   local seq; seq=$(grep '^seq ' "$out" | cut -d' ' -f2-5)
   echo "$rps $p50 $p99 $max $seq"
 }
 
 warm_up() {
   echo "bench: warming up the JVMs for $WARM s" >&2
-  wrk -t2 -c64 -d"$((WARM * 2 / 3))"s "http://127.0.0.1:$CLIENT_HTTP/server/time" >/dev/null
-  wrk -t2 -c64 -d"$((WARM / 3))"s "http://127.0.0.1:$CLIENT_HTTP/server/forward-time" >/dev/null
+  wrk -t2 -c64 -d"$((WARM * 2 / 3))"s "${WRK_HEADER[@]}" "http://127.0.0.1:$CLIENT_HTTP/server/time" >/dev/null
+  wrk -t2 -c64 -d"$((WARM / 3))"s "${WRK_HEADER[@]}" "http://127.0.0.1:$CLIENT_HTTP/server/forward-time" >/dev/null
 }
 warm_up
 
@@ -107,7 +115,42 @@ if [ -n "$BASELINE" ]; then
   stop_bg "$SERVER_PID" "$CLIENT_PID"
 fi
 
-W=27; [ -n "$BASELINE" ] && W=36
+if [ -n "${TRUST:-}" ]; then
+  # The trust block: the same build with tokens and 20-rule ACLs (see the top).
+  stop_bg "$SERVER_PID" "$CLIENT_PID"
+  TOKEN=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  echo "bench $(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)" >"$WORK/gateway-auth"
+  # acl FROM TO: 19 rules that never match this load, then the one that allows it; default deny.
+  acl() {
+    echo 'default = "deny"'
+    for i in $(seq 1 19); do
+      printf '[[rule]]\nname = "unused %s"\neffect = "deny"\nfrom = ["%s"]\nverbs = ["DELETE"]\nnouns = ["private-%s/**"]\n' \
+        "$i" "$1" "$i"
+    done
+    printf '[[rule]]\nname = "the load"\neffect = "allow"\nfrom = ["%s"]\nto = ["%s"]\nverbs = ["GET"]\nnouns = ["*time"]\n' "$1" "$2"
+  }
+  acl "caller:bench" "server" >"$WORK/client-acl.toml"
+  acl "client:bench" "server" >"$WORK/server-acl.toml"
+  SERVER_EXTRA=(--acl "$WORK/server-acl.toml")
+  CLIENT_EXTRA=(--acl "$WORK/client-acl.toml" --gateway-auth "$WORK/gateway-auth")
+  WRK_HEADER=(-H "Authorization: Bearer $TOKEN")
+  echo "bench: tokens and 20-rule ACLs" >&2
+  start_restpipe "$JAR" -trust
+  warm_up
+  echo "bench: measuring (trust block)" >&2
+  WRK_HEADER=()
+  D_T=$(measure "http://127.0.0.1:$NGINX_PORT/time")
+  S_T=$(measure "http://127.0.0.1:$SSH_LOCAL/time")
+  WRK_HEADER=(-H "Authorization: Bearer $TOKEN")
+  R_T=$(measure "http://127.0.0.1:$CLIENT_HTTP/server/time")
+  F_T=$(measure "http://127.0.0.1:$CLIENT_HTTP/server/forward-time")
+  # An unauthenticated call must be refused, or the block measured nothing of the checks.
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CLIENT_HTTP/server/time")
+  [ "$code" = 401 ] || { echo "bench: a call without the token got $code, not 401" >&2; exit 1; }
+  stop_bg "$SERVER_PID" "$CLIENT_PID"
+fi
+
+W=27; { [ -n "$BASELINE" ] || [ -n "${TRUST:-}" ]; } && W=36
 printf '\nsmall calls on 127.0.0.1, %s s per run; latencies in ms\n' "$RUN"
 printf "%-${W}s %-33s | %s\n" "" "64 callers (wrk --latency)" "1 caller (raw per-request times)"
 printf "%-${W}s %9s %7s %7s %7s | %8s %7s %7s %7s\n" path "req/s" p50 p99 max "req/s" p50 p99 p99.9
@@ -122,19 +165,34 @@ if [ -n "$BASELINE" ]; then
   # shellcheck disable=SC2086
   row "restpipe (baseline), --forward nginx" $F_B
 fi
+if [ -n "${TRUST:-}" ]; then
+  # shellcheck disable=SC2086 # the 8 figures of a row
+  row "restpipe (tokens+ACL), time handler" $R_T
+  # shellcheck disable=SC2086
+  row "restpipe (tokens+ACL), --forward" $F_T
+fi
 awk -v r="$R1" -v s="$S1" -v d="$D1" -v f="$F1" -v rmax="$R4" -v rp="$R6" -v sp="$S6" -v r99="$R7" \
   -v dp="$D6" -v d99="$D7" -v spp="$S7" 'BEGIN {
   printf "64 callers: restpipe/ssh %.2fx (target >= 1.50x), --forward/ssh %.2fx, restpipe/direct %.2fx; restpipe max %.1f ms (target <= 10)\n", r / s, f / s, r / d, rmax
   printf "1 caller: p50 restpipe %.3f ms vs ssh %.3f ms (target: <=); p99/p50: restpipe %.1fx (target <= 2x), nginx direct %.1fx, ssh %.1fx\n", rp, sp, r99 / rp, d99 / dp, spp / sp
 }'
+# ratios LABEL "8 figures of a row in the first block" "the same 8 in the second": req/s, p50, p99 at each load.
+ratios() {
+  awk -v l="$1" -v a="$2" -v b="$3" 'function r(x, y) { return y > 0 ? sprintf("%.2fx", x / y) : "-" }
+  BEGIN { split(a, x, " "); split(b, y, " ")
+    printf "  %-17s 64 callers: req/s %s, p50 %s, p99 %s | 1 caller: req/s %s, p50 %s, p99 %s\n", l,
+      r(x[1], y[1]), r(x[2], y[2]), r(x[3], y[3]), r(x[5], y[5]), r(x[6], y[6]), r(x[7], y[7]) }'
+}
+if [ -n "${TRUST:-}" ]; then
+  echo
+  echo "tokens+ACL / plain (req/s below 1 and latencies above 1: the checks cost):"
+  ratios "time handler" "$R_T" "$R"
+  ratios "--forward nginx" "$F_T" "$F"
+  echo "noise: the same rows measured in the trust block / in the plain one:"
+  ratios "nginx direct" "$D_T" "$D"
+  ratios "ssh -L" "$S_T" "$S"
+fi
 if [ -n "$BASELINE" ]; then
-  # ratios LABEL "8 figures of a row in the first block" "the same 8 in the second": req/s, p50, p99 at each load.
-  ratios() {
-    awk -v l="$1" -v a="$2" -v b="$3" 'function r(x, y) { return y > 0 ? sprintf("%.2fx", x / y) : "-" }
-    BEGIN { split(a, x, " "); split(b, y, " ")
-      printf "  %-17s 64 callers: req/s %s, p50 %s, p99 %s | 1 caller: req/s %s, p50 %s, p99 %s\n", l,
-        r(x[1], y[1]), r(x[2], y[2]), r(x[3], y[3]), r(x[5], y[5]), r(x[6], y[6]), r(x[7], y[7]) }'
-  }
   printf '\nnew: %s\nbaseline: %s (its own JVMs, measured after the new build'"'"'s were stopped)\n' "$JAR" "$BASELINE"
   echo "new / baseline (req/s above 1 and latencies below 1: the new build is faster):"
   ratios "time handler" "$R" "$R_B"

@@ -11,31 +11,34 @@ import io.restpipe.internal.forward.HttpForwarder;
 import io.restpipe.internal.gateway.CallDecorator;
 import io.restpipe.internal.gateway.CallerCheck;
 import io.restpipe.internal.gateway.GatewayAccess;
-import io.restpipe.internal.trust.AccessCheckedCalls;
-import io.restpipe.internal.trust.AccessCheckedEvents;
-import io.restpipe.internal.trust.AccessControl;
-import io.restpipe.internal.trust.AccessPolicy;
-import io.restpipe.internal.trust.FileWatcher;
-import io.restpipe.internal.trust.GatewayTokens;
-import io.restpipe.internal.trust.TlsFiles;
-import io.restpipe.internal.tls.Revocations;
-import io.restpipe.internal.tls.TlsContexts;
-import io.restpipe.internal.tls.TlsMaterial;
-import io.restpipe.internal.trust.WatchedFile;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
-import java.util.function.Function;
 import io.restpipe.internal.gateway.GatewayBackend;
 import io.restpipe.internal.gateway.GatewayRole;
 import io.restpipe.internal.gateway.HttpGateway;
 import io.restpipe.internal.metrics.PipeMetrics;
+import io.restpipe.internal.tls.Revocations;
+import io.restpipe.internal.tls.TlsContexts;
+import io.restpipe.internal.tls.TlsMaterial;
+import io.restpipe.internal.trust.AccessCheckedCalls;
+import io.restpipe.internal.trust.AccessCheckedEvents;
+import io.restpipe.internal.trust.AccessControl;
+import io.restpipe.internal.trust.AccessPolicy;
+import io.restpipe.internal.trust.CertificateExpiry;
+import io.restpipe.internal.trust.FileWatcher;
+import io.restpipe.internal.trust.GatewayTokens;
+import io.restpipe.internal.trust.TlsFiles;
+import io.restpipe.internal.trust.WatchedFile;
 import io.restpipe.internal.util.EventLoops;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** What a server and a client both run around their pipe: event loops, metrics, handlers, forward, gateway. */
 final class SideRuntime {
@@ -102,12 +105,21 @@ final class SideRuntime {
      * {@code --key}, {@code --ca}, {@code --crl}), else fixed.
      */
     TlsMaterial tls(boolean server, SideConfig<?> config) {
+        String role = server ? "server" : "client";
         if (config.certificateFile == null) {
+            watchExpiry(role, config.identity::certificate);
             return TlsMaterial.fixed(server ? TlsContexts.server(config.identity, config.trustedCa)
                     : TlsContexts.client(config.identity, config.trustedCa));
         }
-        return new TlsFiles(server, config.certificateFile, config.keyFile, config.caFile, config.crlFile, watcher,
-                revocations -> onRevocations.accept(revocations));
+        TlsFiles files = new TlsFiles(server, config.certificateFile, config.keyFile, config.caFile, config.crlFile,
+                watcher, revocations -> onRevocations.accept(revocations));
+        watchExpiry(role, () -> files.identity().certificate());
+        return files;
+    }
+
+    private void watchExpiry(String role, Supplier<X509Certificate> certificate) {
+        CertificateExpiry expiry = new CertificateExpiry(role, certificate, meters);
+        watcher.every(CertificateExpiry.CHECK_EVERY, expiry::check);
     }
 
     /** Who closes the live pipes of the certificates a new revocation list revokes: the side's pipe. */

@@ -3,8 +3,10 @@ package io.restpipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.restpipe.internal.tls.CertificateAuthority;
 import io.restpipe.internal.tls.CertificateAuthority.Role;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.restpipe.internal.tls.CertificateAuthority;
 import io.restpipe.internal.tls.PemFiles;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Certificates that are revoked, rotated and replaced while the sides run (SPEC §11), with real TLS and the files
@@ -223,6 +226,70 @@ class CertificateLifecycleTest {
                 metric(server.httpAddress(), "restpipe_file_reloads_total{file=\"tls\",outcome=\"refused\"}") == 2);
         fixture.startClient(client("bob", server.pipeAddress(), caFile, new RecordingListener()));
         await().atMost(Duration.ofSeconds(10)).until(() -> server.connectedClients().contains("bob"));
+    }
+
+    @Test
+    void aRefusedClientCertificateIsExplainedInWordsOnBothSides() throws Exception {
+        ListAppender<ILoggingEvent> serverLog = captureHandshakeLog();
+        CertificateAuthority other = CertificateAuthority.create("Other CA " + System.nanoTime(), VALIDITY);
+        issue(ca, "server", Role.SERVER);
+        Path caFile = cas("ca.pem", ca);
+        RestPipeServer server = fixture.startServer(server(caFile));
+
+        // Expired a minute ago.
+        Identity late = ca.issue("late", Role.CLIENT, List.of(), List.of(), Duration.ofMinutes(-1));
+        RecordingListener lateEvents = new RecordingListener();
+        fixture.startClient(fixture.clientBuilder("late", server.pipeAddress()).tls(late, List.of(ca.certificate()))
+                .listener(lateEvents));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !lateEvents.failureReasons.isEmpty());
+        assertThat(lateEvents.failureReasons.get(0)).contains("the server refused this client's certificate CN=late")
+                .contains("it expired at " + late.certificate().getNotAfter().toInstant());
+        await().atMost(Duration.ofSeconds(10)).until(() -> logged(serverLog, "CN=late"));
+        assertThat(logLine(serverLog, "CN=late")).contains("expired at").contains("pki issue");
+
+        // Signed by a CA the server does not trust.
+        Identity stranger = other.issue("stranger", Role.CLIENT, List.of(), List.of(), VALIDITY);
+        RecordingListener strangerEvents = new RecordingListener();
+        fixture.startClient(fixture.clientBuilder("stranger", server.pipeAddress())
+                .tls(stranger, List.of(ca.certificate())).listener(strangerEvents));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !strangerEvents.failureReasons.isEmpty());
+        // Its certificate is not even sent: the server asks for one of the CAs in its --ca.
+        assertThat(strangerEvents.failureReasons.get(0)).contains("the server refused this client's certificate")
+                .contains("issued by a CA in its --ca and this one was not");
+        // (The server's line for it, "the client sent no certificate", is the same for every such client, so another
+        // test's may have taken its turn in the rate-limited log: CertificateAlertsTest covers its wording.)
+    }
+
+    @Test
+    void aServerCertificateForAnotherNameIsExplainedOnTheClient() throws Exception {
+        Identity elsewhere = ca.issue("server", Role.SERVER, List.of("files.example"), List.of(), VALIDITY);
+        RestPipeServer server = fixture.startServer(fixture.serverBuilder().tls(elsewhere, List.of(ca.certificate())));
+        Identity alice = ca.issue("alice", Role.CLIENT, List.of(), List.of(), VALIDITY);
+        RecordingListener aliceEvents = new RecordingListener();
+        fixture.startClient(fixture.clientBuilder("alice", server.pipeAddress()).tls(alice, List.of(ca.certificate()))
+                .listener(aliceEvents));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !aliceEvents.failureReasons.isEmpty());
+        assertThat(aliceEvents.failureReasons.get(0)).contains("the certificate of the server CN=server")
+                .contains("names files.example but this client dialed localhost");
+    }
+
+    private static ListAppender<ILoggingEvent> captureHandshakeLog() {
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.restpipe.internal.link.PipeHandshakeHandler"))
+                .addAppender(lines);
+        return lines;
+    }
+
+    private static boolean logged(ListAppender<ILoggingEvent> lines, String text) {
+        return logLine(lines, text) != null;
+    }
+
+    private static String logLine(ListAppender<ILoggingEvent> lines, String text) {
+        synchronized (lines) {
+            return lines.list.stream().map(ILoggingEvent::getFormattedMessage).filter(line -> line.contains(text))
+                    .findFirst().orElse(null);
+        }
     }
 
     private static void awaitReload(InetSocketAddress gateway, double applied) {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RecordingListener implements PipeListener {
     final AtomicInteger connects = new AtomicInteger();
     final AtomicInteger failures = new AtomicInteger();
+    final List<String> failureReasons = new CopyOnWriteArrayList<>();
     final List<String> disconnectReasons = new CopyOnWriteArrayList<>();
     final List<String> added = new CopyOnWriteArrayList<>();
     final List<String> removed = new CopyOnWriteArrayList<>();
@@ -23,6 +24,7 @@ public final class RecordingListener implements PipeListener {
 
     @Override
     public void connectFailed(int attempt, Instant failingSince, Throwable cause) {
+        failureReasons.add(String.valueOf(cause.getMessage()));
         failures.incrementAndGet();
     }
 

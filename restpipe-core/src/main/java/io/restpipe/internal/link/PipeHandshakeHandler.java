@@ -6,6 +6,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.restpipe.FatalErrors;
 import io.restpipe.PeerInfo;
+import io.restpipe.internal.tls.CertificateDiagnosis;
 import io.restpipe.internal.tls.CertificateNames;
 import io.restpipe.internal.util.CloseReason;
 import io.restpipe.internal.util.Failures;
@@ -13,6 +14,7 @@ import io.restpipe.internal.util.RepeatedLog;
 import io.restpipe.internal.wire.Frame;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -31,6 +33,8 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private final boolean clientSide;
     private final Consumer<PipeLink> onLink;
+    /** The client's side of the handshake is done; an alert now is the server refusing its certificate. */
+    private boolean awaitingVerdict;
 
     /** @param onLink told of each authenticated link, on its event loop, before the link reads a frame of a call */
     PipeHandshakeHandler(boolean clientSide, Consumer<PipeLink> onLink) {
@@ -42,12 +46,12 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
             if (handshake.isSuccess() && clientSide) {
+                awaitingVerdict = true;
                 ctx.writeAndFlush(Frame.of(0, PipeLink.hello()));
             } else if (handshake.isSuccess()) {
                 startLink(ctx);
             } else {
-                Throwable cause = handshake.cause();
-                String reason = Failures.describe(cause);
+                String reason = reason(ctx, handshake.cause());
                 failures.log("handshake " + reason, "TLS handshake with " + ctx.channel().remoteAddress() + " failed: "
                         + reason);
                 CloseReason.close(ctx.channel(), "TLS handshake failed: " + reason);
@@ -76,11 +80,40 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
         onLink.accept(link);
     }
 
+    /**
+     * Why the handshake failed, in words: on the client, a TLS alert from the server means that the server refused
+     * this client's certificate, which the alert alone does not say (under TLS 1.3 it comes after the client's side
+     * of the handshake has finished, and a BoringSSL server words every refusal as internal_error).
+     */
+    private String reason(ChannelHandlerContext ctx, Throwable cause) {
+        String reason = Failures.describe(cause);
+        if (!clientSide) {
+            return CertificateAlerts.isMissingCertificate(reason) ? "the client sent no certificate: it has none, or "
+                    + "none issued by a CA this server trusts (its --ca) (" + reason + ")" : reason;
+        }
+        if (!awaitingVerdict && !CertificateAlerts.isRefusal(reason)) {
+            return reason;
+        }
+        X509Certificate own = ownCertificate(ctx);
+        String which = own == null ? "this client's certificate" : "this client's certificate "
+                + CertificateDiagnosis.describe(own);
+        String expiry = own == null ? "" : CertificateAlerts.expiryProblem(own, Instant.now());
+        return "the server refused " + which + " (" + CertificateAlerts.meaning(reason) + ")" + expiry
+                + "; the server's log says why: commonly an expired certificate, one signed by a CA the server does "
+                + "not trust (its --ca), or one it revoked (its --crl)";
+    }
+
+    private static X509Certificate ownCertificate(ChannelHandlerContext ctx) {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        java.security.cert.Certificate[] local = ssl == null ? null : ssl.engine().getSession().getLocalCertificates();
+        return local != null && local.length > 0 && local[0] instanceof X509Certificate x509 ? x509 : null;
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         FatalErrors.check(cause);
         // Before the peer is authenticated, errors are TLS alerts or plain-socket garbage.
-        String reason = Failures.describe(cause);
+        String reason = reason(ctx, cause);
         log.debug("error on unauthenticated connection {}: {}", ctx.channel().remoteAddress(), reason);
         CloseReason.close(ctx.channel(), reason);
     }

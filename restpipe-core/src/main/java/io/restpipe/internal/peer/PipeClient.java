@@ -148,13 +148,14 @@ public final class PipeClient implements AutoCloseable {
                 return;
             }
             Channel channel = attempt.channel();
-            channel.closeFuture().addListener(closed -> {
+            // Read after the task that closed the channel: TLS reports an alert's reason only after it has closed.
+            channel.closeFuture().addListener(closed -> channel.eventLoop().execute(() -> {
                 // A pipe that got as far as a session reports its end through the session instead.
                 if (PipeLink.on(channel) == null) {
                     attemptFailed(new PipeException(PipeException.Kind.UNAVAILABLE,
                             CloseReason.of(channel, "connection closed during the TLS handshake")));
                 }
-            });
+            }));
         });
     }
 

@@ -8,12 +8,15 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Trusts what chains to the CA (the JDK's PKIX checks), and re-checks a peer whose session is resumed from a
@@ -22,14 +25,18 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * (see {@link SessionTickets}). Marks resumed sessions so the pipe can count them.
  */
 public final class PipeTrustManager extends X509ExtendedTrustManager implements ResumableX509ExtendedTrustManager {
+    private static final Logger log = LoggerFactory.getLogger(PipeTrustManager.class);
     /** Set to {@code Boolean.TRUE} on an {@code SSLSession} that was resumed rather than fully authenticated. */
     public static final String RESUMED = "restpipe.resumed";
 
     private final X509ExtendedTrustManager pkix;
+    private final List<X509Certificate> ca;
     private final Supplier<Revocations> revocations;
 
-    private PipeTrustManager(X509ExtendedTrustManager pkix, Supplier<Revocations> revocations) {
+    private PipeTrustManager(X509ExtendedTrustManager pkix, List<X509Certificate> ca,
+                             Supplier<Revocations> revocations) {
         this.pkix = pkix;
+        this.ca = List.copyOf(ca);
         this.revocations = revocations;
     }
 
@@ -45,7 +52,7 @@ public final class PipeTrustManager extends X509ExtendedTrustManager implements 
             factory.init(store);
             for (TrustManager manager : factory.getTrustManagers()) {
                 if (manager instanceof X509ExtendedTrustManager extended) {
-                    return new PipeTrustManager(extended, revocations);
+                    return new PipeTrustManager(extended, ca, revocations);
                 }
             }
             throw new TlsConfigException("the JDK offers no X.509 trust manager", null);
@@ -81,6 +88,21 @@ public final class PipeTrustManager extends X509ExtendedTrustManager implements 
         engine.getSession().putValue(RESUMED, Boolean.TRUE);
     }
 
+    /**
+     * The refusal in words an operator can act on (see {@link CertificateDiagnosis}); the JDK's own words when the
+     * diagnosis finds nothing more precise.
+     */
+    private CertificateException explained(CertificateException refused, X509Certificate[] chain, String peer,
+                                           String dialedHost) {
+        String explanation = CertificateDiagnosis.explain(chain, ca, revocations.get(), peer, dialedHost,
+                Instant.now());
+        if (explanation == null) {
+            return refused;
+        }
+        log.debug("refused {}: {}", peer, refused.toString());
+        return new CertificateException(explanation);
+    }
+
     private void notRevoked(X509Certificate[] chain) throws CertificateException {
         if (chain.length > 0 && revocations.get().revokes(chain[0])) {
             X509Certificate peer = chain[0];
@@ -93,15 +115,23 @@ public final class PipeTrustManager extends X509ExtendedTrustManager implements 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        pkix.checkClientTrusted(chain, authType, engine);
-        notRevoked(chain);
+        try {
+            pkix.checkClientTrusted(chain, authType, engine);
+            notRevoked(chain);
+        } catch (CertificateException refused) {
+            throw explained(refused, chain, "a client", null);
+        }
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        pkix.checkServerTrusted(chain, authType, engine);
-        notRevoked(chain);
+        try {
+            pkix.checkServerTrusted(chain, authType, engine);
+            notRevoked(chain);
+        } catch (CertificateException refused) {
+            throw explained(refused, chain, "the server", engine.getPeerHost());
+        }
     }
 
     @Override

@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-reads a side's watched files on one thread of its own, every {@link #INTERVAL}: polling, unlike inotify, also
+ * Re-reads a side's watched files on one thread of its own, every {@link #INTERVAL} (and runs its periodic checks): polling, unlike inotify, also
  * sees a file replaced by a rename or behind a symbolic link (a Kubernetes secret), and costs a few small reads a
  * second. A file's listeners run on this thread after its new content is in force. Thread-safe.
  */
@@ -25,6 +25,7 @@ public final class FileWatcher implements AutoCloseable {
     private final String side;
     private final MeterRegistry registry;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
+    private final List<Periodic> periodic = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService thread;
 
     /** @param registry counts each file's reloads, applied and refused: {@code restpipe_file_reloads_total} */
@@ -44,14 +45,28 @@ public final class FileWatcher implements AutoCloseable {
                 .register(registry);
     }
 
-    /** Starts polling, on a thread of its own; nothing when there is nothing to watch. */
+    /** Runs {@code task} once started, and every {@code period} after that, on the same thread. */
+    public void every(Duration period, Runnable task) {
+        periodic.add(new Periodic(period, task));
+    }
+
+    /** Starts polling, on a thread of its own; nothing when there is nothing to do. */
     public synchronized void start() {
-        if (thread != null || watches.isEmpty()) {
+        if (thread != null || (watches.isEmpty() && periodic.isEmpty())) {
             return;
         }
         thread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("restpipe-" + side + "-reload",
                 true));
         thread.scheduleWithFixedDelay(this::pollAll, INTERVAL.toMillis(), INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        for (Periodic each : periodic) {
+            thread.scheduleAtFixedRate(() -> {
+                try {
+                    each.task().run();
+                } catch (RuntimeException e) {
+                    log.error("a periodic check failed: {}", e.toString(), e);
+                }
+            }, 0, each.period().toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     private void pollAll() {
@@ -76,6 +91,9 @@ public final class FileWatcher implements AutoCloseable {
         if (thread != null) {
             thread.shutdownNow();
         }
+    }
+
+    private record Periodic(Duration period, Runnable task) {
     }
 
     private record Watch(WatchedFile<?> file, Runnable changed, Counter applied, Counter refused) {
