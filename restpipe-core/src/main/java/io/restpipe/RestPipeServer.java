@@ -5,9 +5,15 @@ import io.restpipe.internal.directory.ConnectedPeer;
 import io.restpipe.internal.gateway.GatewayBackend;
 import io.restpipe.internal.gateway.GatewayRole;
 import io.restpipe.internal.peer.PipeServer;
+import io.restpipe.internal.trust.CertificateIssuer;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A RestPipe server: accepts pipes from clients, answers their events with its handlers, and lets local programs
@@ -22,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  */
 public final class RestPipeServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RestPipeServer.class);
     private final Builder config;
     private final SideRuntime runtime;
     private final PipeServer pipe;
@@ -33,8 +40,15 @@ public final class RestPipeServer implements AutoCloseable {
         this.config = config;
         // One loop per core: a server's pipes and gateway connections spread over them.
         this.runtime = new SideRuntime("server", Runtime.getRuntime().availableProcessors(), config);
-        this.pipe = new PipeServer(config.settings, runtime.tls(true, config), runtime.dispatcher(), config.listener,
-                runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
+        CertificateIssuer issuer = config.issuerDir == null ? null
+                : new CertificateIssuer(config.issuerDir, config.clientCertificateValidity, runtime::revocations);
+        if (issuer != null && !config.trustedCa.contains(issuer.certificate())) {
+            log.warn("the issuer CA {} ({}) is not among the CAs this server trusts (--ca): the clients it enrolls "
+                    + "will be refused; add its ca.crt.pem to the --ca file", issuer.certificate()
+                    .getSubjectX500Principal().getName(), config.issuerDir);
+        }
+        this.pipe = new PipeServer(config.settings, runtime.tls(true, issuer != null, config), runtime.dispatcher(),
+                config.listener, runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops(), issuer);
         runtime.onRevocations(revocations -> pipe.refuseRevoked(revocations::revokes));
     }
 
@@ -107,9 +121,22 @@ public final class RestPipeServer implements AutoCloseable {
     /** Configures a {@link RestPipeServer}; the pipe listens on 0.0.0.0:1234 and the gateway on 127.0.0.1:8080. */
     public static final class Builder extends SideConfig<Builder> {
         InetSocketAddress pipeListen = new InetSocketAddress("0.0.0.0", 1234);
+        Path issuerDir;
+        Duration clientCertificateValidity = Duration.ofDays(7);
 
         private Builder() {
             super(new InetSocketAddress("127.0.0.1", 8080));
+        }
+
+        /**
+         * Issues client certificates with the CA in {@code caDir} (its {@code ca.crt.pem} and {@code ca.key.pem}):
+         * clients enrol with one-time tokens ({@code restpipe pki token}) and renew theirs over the pipe, each
+         * certificate valid for {@code clientCertificateValidity} (SPEC §11).
+         */
+        public Builder issuer(Path caDir, Duration clientCertificateValidity) {
+            this.issuerDir = caDir;
+            this.clientCertificateValidity = Objects.requireNonNull(clientCertificateValidity);
+            return this;
         }
 
         /** Where the server accepts pipes (port 0 = any free port). */

@@ -23,6 +23,7 @@ import io.restpipe.internal.trust.AccessCheckedEvents;
 import io.restpipe.internal.trust.AccessControl;
 import io.restpipe.internal.trust.AccessPolicy;
 import io.restpipe.internal.trust.CertificateExpiry;
+import io.restpipe.internal.trust.CertificateRenewal;
 import io.restpipe.internal.trust.FileWatcher;
 import io.restpipe.internal.trust.GatewayTokens;
 import io.restpipe.internal.trust.TlsFiles;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -56,6 +58,8 @@ final class SideRuntime {
     /** The access policy's checks, or null when this side has no --acl. */
     private final AccessControl access;
     private volatile Consumer<Revocations> onRevocations = revocations -> { };
+    /** This side's TLS files, when its certificate was given as files; else null. */
+    private volatile TlsFiles tlsFiles;
     private final AtomicBoolean closed = new AtomicBoolean();
     private HttpGateway gateway;
 
@@ -104,21 +108,43 @@ final class SideRuntime {
      * The TLS material of this side's pipes: re-read from its files when it was given files ({@code --cert},
      * {@code --key}, {@code --ca}, {@code --crl}), else fixed.
      */
-    TlsMaterial tls(boolean server, SideConfig<?> config) {
+    TlsMaterial tls(boolean server, boolean enrolling, SideConfig<?> config) {
         String role = server ? "server" : "client";
         if (config.certificateFile == null) {
-            watchExpiry(role, config.identity::certificate);
-            return TlsMaterial.fixed(server ? TlsContexts.server(config.identity, config.trustedCa)
-                    : TlsContexts.client(config.identity, config.trustedCa));
+            watchExpiry(role, config.identity::certificate, false);
+            return TlsMaterial.fixed(server ? TlsContexts.server(config.identity, config.trustedCa, Revocations::none,
+                    enrolling) : TlsContexts.client(config.identity, config.trustedCa));
         }
-        TlsFiles files = new TlsFiles(server, config.certificateFile, config.keyFile, config.caFile, config.crlFile,
-                watcher, revocations -> onRevocations.accept(revocations));
-        watchExpiry(role, () -> files.identity().certificate());
+        TlsFiles files = new TlsFiles(server, enrolling, config.certificateFile, config.keyFile, config.caFile,
+                config.crlFile, watcher, revocations -> onRevocations.accept(revocations));
+        tlsFiles = files;
+        // A client given files renews its certificate (see renewCertificate).
+        watchExpiry(role, () -> files.identity().certificate(), !server);
         return files;
     }
 
-    private void watchExpiry(String role, Supplier<X509Certificate> certificate) {
-        CertificateExpiry expiry = new CertificateExpiry(role, certificate, meters);
+    /** The revocation list in force on this side; none without {@code --crl}. */
+    Revocations revocations() {
+        TlsFiles files = tlsFiles;
+        return files == null ? Revocations.none() : files.revocations();
+    }
+
+    /**
+     * Renews this client's certificate through {@code server} when it is due (SPEC §11); nothing when the
+     * certificate was not given as files, which renewal replaces.
+     */
+    void renewCertificate(SideConfig<?> config, Function<byte[], CompletableFuture<List<X509Certificate>>> server,
+                          BooleanSupplier pipeUp) {
+        TlsFiles files = tlsFiles;
+        if (files != null) {
+            CertificateRenewal renewal = new CertificateRenewal(config.certificateFile, config.keyFile,
+                    () -> files.identity().certificate(), server, pipeUp, watcher);
+            watcher.every(CertificateRenewal.CHECK_EVERY, renewal::checkDue);
+        }
+    }
+
+    private void watchExpiry(String role, Supplier<X509Certificate> certificate, boolean renewsItself) {
+        CertificateExpiry expiry = new CertificateExpiry(role, certificate, renewsItself, meters);
         watcher.every(CertificateExpiry.CHECK_EVERY, expiry::check);
     }
 

@@ -66,8 +66,10 @@ class HostilePeersTest {
             }
             assertThat(flooder.awaitClosed(Duration.ofSeconds(30))).as("flooder cut off").isTrue();
         }
-        await().atMost(WAIT).until(() -> events.removedReasons.stream()
-                .anyMatch(reason -> reason.contains("took none of its replies")));
+        // Cut off for taking none of its replies; on a loaded machine the check for silence (the server no longer
+        // reads a peer past its backlog) may fire first, one interval later: either way only the flooder paid.
+        await().atMost(WAIT).until(() -> events.removedReasons.stream().anyMatch(reason ->
+                reason.contains("took none of its replies") || reason.contains("peer silent for")));
         assertThat(server.connectedClients()).containsExactly("good");
         assertThat(HttpCalls.get(good.httpAddress(), "/server/time").statusCode()).isEqualTo(200);
     }

@@ -5,6 +5,7 @@ import io.restpipe.Identity;
 import io.restpipe.internal.tls.CertificateAuthority.Role;
 import io.restpipe.internal.tls.CertificateAuthority;
 import io.restpipe.internal.tls.PemFiles;
+import io.restpipe.internal.trust.EnrolmentTokens;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -23,13 +24,13 @@ import picocli.CommandLine.Option;
 
 @Command(name = "pki", description = "Create a CA, issue server and client certificates, revoke them.",
         mixinStandardHelpOptions = true,
-        subcommands = {PkiCommand.Init.class, PkiCommand.Issue.class, PkiCommand.Revoke.class})
+        subcommands = {PkiCommand.Init.class, PkiCommand.Issue.class, PkiCommand.Revoke.class, PkiCommand.Token.class})
 final class PkiCommand implements Callable<Integer> {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
     @Override
     public Integer call() {
-        throw new UsageError("pki needs a subcommand: init, issue or revoke (see 'restpipe help pki')");
+        throw new UsageError("pki needs a subcommand: init, issue, revoke or token (see 'restpipe help pki')");
     }
 
     @Command(name = "init", description = "Create a CA: DIR/ca.crt.pem, DIR/ca.key.pem and an empty DIR/crl.pem.",
@@ -174,6 +175,37 @@ final class PkiCommand implements Callable<Integer> {
             out().println("revoked " + what + ", serial " + serial.toString(16) + "; "
                     + dir.resolve(CertificateAuthority.CRL_FILE) + " now lists "
                     + crl.getRevokedCertificates().size() + " certificate(s)");
+            return 0;
+        }
+    }
+
+    @Command(name = "token", description = "Print a one-time enrolment token for NAME: a client started with "
+            + "'--enroll TOKEN' gets its certificate from a server run with '--issuer-dir DIR'.",
+            mixinStandardHelpOptions = true)
+    static final class Token extends OutputCommand implements Callable<Integer> {
+        @Option(names = "--dir", paramLabel = "DIR", required = true, description = "the CA's directory")
+        Path dir;
+
+        @Option(names = "--name", paramLabel = "NAME", required = true,
+                description = "the identity (CN) the certificate will carry")
+        String name;
+
+        @Option(names = "--ttl", paramLabel = "D", defaultValue = "1h", converter = DurationConverter.class,
+                description = "how long the token stays good (default: ${DEFAULT-VALUE})")
+        Duration ttl;
+
+        @Override
+        public Integer call() throws IOException {
+            requireName(name);
+            if (ttl.isNegative() || ttl.isZero()) {
+                throw new UsageError("--ttl must be positive");
+            }
+            if (!Files.exists(dir.resolve(CertificateAuthority.CA_KEY_FILE))) {
+                throw new UsageError(dir + " holds no CA (" + CertificateAuthority.CA_KEY_FILE + "); create one with "
+                        + "restpipe pki init --dir " + dir);
+            }
+            // The token alone on stdout, for scripts.
+            out().println(new EnrolmentTokens(dir).create(name, ttl));
             return 0;
         }
     }

@@ -2,6 +2,8 @@ package io.restpipe.cli;
 
 import io.restpipe.RestPipeServer;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,6 +24,16 @@ final class ServerCommand extends OutputCommand implements Callable<Integer> {
             description = "pipes open at once; more are refused (and retry later); 0 = no limit (default: ${DEFAULT-VALUE})")
     int maxPipes;
 
+    @Option(names = "--issuer-dir", paramLabel = "DIR",
+            description = "issue client certificates with the CA in DIR (ca.crt.pem, ca.key.pem): clients enrol with "
+                    + "'pki token' tokens and renew theirs over the pipe")
+    Path issuerDir;
+
+    @Option(names = "--client-cert-days", paramLabel = "N", defaultValue = "7",
+            description = "with --issuer-dir, how long the client certificates it issues are valid "
+                    + "(default: ${DEFAULT-VALUE})")
+    int clientCertDays;
+
     @Mixin
     SideOptions options;
 
@@ -30,6 +42,12 @@ final class ServerCommand extends OutputCommand implements Callable<Integer> {
         RestPipeServer.Builder builder = options.configure(RestPipeServer.builder(), "server");
         if (maxPipes < 0) {
             throw new UsageError("--max-pipes must not be negative");
+        }
+        if (issuerDir != null) {
+            if (clientCertDays < 1) {
+                throw new UsageError("--client-cert-days must be at least 1");
+            }
+            builder.issuer(issuerDir, Duration.ofDays(clientCertDays));
         }
         RestPipeServer server = builder
                 .pipeListen(HostPort.forListening(pipeListen))

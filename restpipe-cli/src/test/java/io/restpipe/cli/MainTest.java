@@ -84,6 +84,52 @@ class MainTest {
     }
 
     @Test
+    void pkiIssueRefusesToReplaceAnIdentityWithoutForce() throws Exception {
+        String key = Files.readString(dir.resolve("edge-1.key.pem"));
+        assertOneLineUsageError(run("pki", "issue", "--dir", dir.toString(), "--name", "edge-1", "--client"),
+                "already exists: a new key would lock out whoever uses the old one; add --force");
+        assertThat(Files.readString(dir.resolve("edge-1.key.pem"))).isEqualTo(key);
+        assertThat(run("pki", "issue", "--dir", dir.toString(), "--name", "edge-1", "--client", "--force")).isZero();
+        assertThat(Files.readString(dir.resolve("edge-1.key.pem"))).isNotEqualTo(key);
+    }
+
+    @Test
+    void pkiRevokeWritesACrlThatOpensslReads() throws Exception {
+        assertThat(OpensslAccess.run(dir, "crl", "-in", "crl.pem", "-noout", "-text")).contains("No Revoked Certificates");
+        assertThat(run("pki", "revoke", "--dir", dir.toString(), "--name", "edge-1")).isZero();
+        String serial = OpensslAccess.run(dir, "x509", "-in", "edge-1.crt.pem", "-noout", "-serial").strip()
+                .replace("serial=", "");
+        assertThat(out.toString()).contains("revoked " + dir.resolve("edge-1.crt.pem"), "now lists 1 certificate(s)");
+        String crl = OpensslAccess.run(dir, "crl", "-in", "crl.pem", "-CAfile", "ca.crt.pem", "-noout", "-text");
+        assertThat(crl.toUpperCase()).contains("SERIAL NUMBER: " + serial.toUpperCase().replaceFirst("^0+", ""));
+        assertThat(run("pki", "revoke", "--dir", dir.toString(), "--serial", "ab:cd")).isZero();
+        assertThat(OpensslAccess.run(dir, "crl", "-in", "crl.pem", "-noout", "-text")).contains("ABCD");
+        assertOneLineUsageError(run("pki", "revoke", "--dir", dir.toString(), "--name", "nobody"), "does not exist");
+    }
+
+    @Test
+    void pkiTokenPrintsTheTokenAloneOnOneLine() {
+        assertThat(run("pki", "token", "--dir", dir.toString(), "--name", "edge-2", "--ttl", "10m")).isZero();
+        assertThat(out.toString().strip().lines()).hasSize(1).allMatch(line -> line.matches("rpe_[0-9a-f]{48}"));
+        assertOneLineUsageError(run("pki", "token", "--dir", dir.resolve("nowhere").toString(), "--name", "x"),
+                "holds no CA");
+    }
+
+    @Test
+    void aBadAclGatewayAuthOrCrlFileIsAOneLineErrorNamingIt() throws Exception {
+        Path acl = Files.writeString(dir.resolve("acl.toml"), "mode = \"strict\"\n");
+        assertOneLineUsageError(run(concat(new String[] {"server", "--acl", acl.toString()}, serverTls())),
+                "access policy (--acl) " + acl + ": mode must be \"enforce\" or \"shadow\"");
+        err.getBuffer().setLength(0);
+        Path callers = Files.writeString(dir.resolve("callers"), "webapp s3cret\n");
+        assertOneLineUsageError(run(concat(new String[] {"server", "--gateway-auth", callers.toString()}, serverTls())),
+                "line 1: \"s3cret\" is not a SHA-256 in hex");
+        err.getBuffer().setLength(0);
+        assertOneLineUsageError(run(concat(new String[] {"server", "--crl", dir.resolve("none.pem").toString()},
+                serverTls())), "revocation list (--crl) " + dir.resolve("none.pem") + " does not exist");
+    }
+
+    @Test
     void unknownOptionIsAOneLineUsageError() {
         assertOneLineUsageError(run("server", "--bogus"), "Unknown option: '--bogus'");
     }

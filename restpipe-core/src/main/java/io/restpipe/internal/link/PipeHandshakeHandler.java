@@ -33,13 +33,19 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private final boolean clientSide;
     private final Consumer<PipeLink> onLink;
+    /** Where a server that issues certificates signs them; null when it issues none. */
+    private final CertificateDesk desk;
     /** The client's side of the handshake is done; an alert now is the server refusing its certificate. */
     private boolean awaitingVerdict;
 
-    /** @param onLink told of each authenticated link, on its event loop, before the link reads a frame of a call */
-    PipeHandshakeHandler(boolean clientSide, Consumer<PipeLink> onLink) {
+    /**
+     * @param onLink told of each authenticated link, on its event loop, before the link reads a frame of a call
+     * @param desk   on a server that issues certificates, where a connection without one enrols; else null
+     */
+    PipeHandshakeHandler(boolean clientSide, Consumer<PipeLink> onLink, CertificateDesk desk) {
         this.clientSide = clientSide;
         this.onLink = onLink;
+        this.desk = desk;
     }
 
     @Override
@@ -48,6 +54,12 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
             if (handshake.isSuccess() && clientSide) {
                 awaitingVerdict = true;
                 ctx.writeAndFlush(Frame.of(0, PipeLink.hello()));
+            } else if (handshake.isSuccess() && !presentedCertificate(ctx)) {
+                if (desk == null) {
+                    CloseReason.close(ctx.channel(), "the client presented no certificate");
+                } else {
+                    ctx.pipeline().replace(this, "enrolment", new EnrolmentHandler(desk));
+                }
             } else if (handshake.isSuccess()) {
                 startLink(ctx);
             } else {
@@ -69,12 +81,20 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
+    private static boolean presentedCertificate(ChannelHandlerContext ctx) {
+        try {
+            return ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates().length > 0;
+        } catch (SSLPeerUnverifiedException none) {
+            return false;
+        }
+    }
+
     private void startLink(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
         SslHandler ssl = ctx.pipeline().get(SslHandler.class);
         X509Certificate peerCert = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
         PeerInfo peer = new PeerInfo(CertificateNames.commonName(peerCert),
                 (InetSocketAddress) ctx.channel().remoteAddress());
-        PipeLink link = new PipeLink(ctx.channel(), peer);
+        PipeLink link = new PipeLink(ctx.channel(), peer, desk);
         ctx.pipeline().addLast("link", link);
         ctx.pipeline().remove(this);
         onLink.accept(link);

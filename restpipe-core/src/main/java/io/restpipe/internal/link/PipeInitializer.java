@@ -37,6 +37,7 @@ public final class PipeInitializer extends ChannelInitializer<Channel> {
     private final Consumer<PipeLink> onLink;
     private final ConnectionLimit limiter;
     private final HandshakeGate gate;
+    private final CertificateDesk desk;
 
     /**
      * @param serverAddress the host and port the client dialed, whose host the server certificate must name;
@@ -46,6 +47,13 @@ public final class PipeInitializer extends ChannelInitializer<Channel> {
      */
     public PipeInitializer(boolean clientSide, TlsMaterial tls, InetSocketAddress serverAddress,
                     PipeSettings settings, PipeMetrics metrics, Consumer<PipeLink> onLink) {
+        this(clientSide, tls, serverAddress, settings, metrics, onLink, null);
+    }
+
+    /** @param desk on a server that issues certificates, where clients enrol and renew theirs; else null */
+    public PipeInitializer(boolean clientSide, TlsMaterial tls, InetSocketAddress serverAddress,
+                    PipeSettings settings, PipeMetrics metrics, Consumer<PipeLink> onLink, CertificateDesk desk) {
+        this.desk = desk;
         this.clientSide = clientSide;
         this.tls = tls;
         this.serverAddress = serverAddress;
@@ -104,7 +112,7 @@ public final class PipeInitializer extends ChannelInitializer<Channel> {
         // silent peers (twice the interval) would blame the silence this side caused by not reading.
         pipeline.addLast("replyBacklog", new ReplyBacklog(settings.maxQueuedBytes(), settings.heartbeatInterval()));
         // Before the heartbeats, so that the server's first frame (even a heartbeat reply) reaches it.
-        pipeline.addLast("handshake", new PipeHandshakeHandler(clientSide, onLink));
+        pipeline.addLast("handshake", new PipeHandshakeHandler(clientSide, onLink, desk));
         pipeline.addLast("heartbeat", new HeartbeatHandler(clientSide, settings.heartbeatInterval(),
                 settings.heartbeatTimeout(), metrics));
     }

@@ -16,6 +16,8 @@ import io.restpipe.internal.wire.FrameException;
 import io.restpipe.internal.wire.FrameReceiver;
 import io.restpipe.internal.wire.FrameSink;
 import io.restpipe.internal.wire.WireMapping;
+import io.restpipe.internal.wire.proto.CertificateReply;
+import io.restpipe.internal.wire.proto.CertificateRequest;
 import io.restpipe.internal.wire.proto.GoAway;
 import io.restpipe.internal.wire.proto.Hello;
 import io.restpipe.internal.wire.proto.HelloReply;
@@ -50,10 +52,26 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
     private volatile boolean goingAway;
     private volatile FrameReceiver receiver;
     private final FrameSink sink;
+    /** On a server that issues certificates, where this client renews its own; else null. */
+    private final CertificateDesk desk;
+    /** The client's renewal waiting for the server's reply; event loop only. */
+    private CompletableFuture<CertificateReply> renewal;
+    /** The server's: whether this client has a renewal being signed (one at a time); event loop only. */
+    private boolean signing;
+    /** The server's: when it last signed for this link, so that a client cannot keep it signing; event loop only. */
+    private Instant lastSigned = Instant.MIN;
+    /** A client renews once in its certificate's life: more often than this is refused. */
+    private static final Duration RENEWAL_SPACING = Duration.ofMinutes(1);
 
     public PipeLink(Channel channel, PeerInfo peer) {
+        this(channel, peer, null);
+    }
+
+    /** @param desk on a server that issues certificates, where this link's client renews its own; else null */
+    public PipeLink(Channel channel, PeerInfo peer, CertificateDesk desk) {
         this.channel = channel;
         this.peer = peer;
+        this.desk = desk;
         this.sink = new ChannelFrameSink(channel, () -> goingAway);
         channel.attr(LINK).set(this);
         channel.closeFuture().addListener(f -> onClosed());
@@ -194,6 +212,18 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
                     goAwayArrived(frame.as(GoAway.class));
                     return;
                 }
+                case CERTIFICATE_REQUEST -> {
+                    renewalAsked(frame);
+                    return;
+                }
+                case CERTIFICATE_REPLY -> {
+                    CompletableFuture<CertificateReply> waiting = renewal;
+                    renewal = null;
+                    if (waiting != null) {
+                        waiting.complete(frame.as(CertificateReply.class));
+                    }
+                    return;
+                }
                 default -> {
                 }
             }
@@ -205,6 +235,54 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
         }
         // The hello also goes on: it tells the call state that the peer speaks protocol v2.
         callState.frameArrived(msg);
+    }
+
+    /** The server's side of a renewal: signed off the event loop, one at a time per client. */
+    private void renewalAsked(Frame frame) {
+        CertificateRequest request = frame.as(CertificateRequest.class);
+        X509Certificate current = peerCertificate();
+        boolean tooSoon = Instant.now().isBefore(lastSigned.plus(RENEWAL_SPACING));
+        if (desk == null || signing || current == null || tooSoon) {
+            String why = desk == null ? "this server issues no certificates (it runs without --issuer-dir)"
+                    : tooSoon ? "this pipe's client was given a certificate less than "
+                    + RENEWAL_SPACING.toMinutes() + " minute ago"
+                    : "a renewal of this client's certificate is already being signed";
+            channel.writeAndFlush(Frame.of(frame.id(), CertificateReply.newBuilder().setError(why).build()));
+            return;
+        }
+        signing = true;
+        CertificateFrames.replyTo(() -> desk.renew(current, request.getCsr().toByteArray()))
+                .thenAccept(reply -> channel.eventLoop().execute(() -> {
+                    signing = false;
+                    lastSigned = Instant.now();
+                    if (reply.hasError()) {
+                        log.warn("refused to renew the certificate of client {}: {}", peer.name(), reply.getError());
+                    } else {
+                        log.info("renewed the certificate of client {}", peer.name());
+                    }
+                    channel.writeAndFlush(Frame.of(frame.id(), reply));
+                }));
+    }
+
+    /**
+     * The client's side of a renewal: sends {@code csr} to the server and completes with its reply (failed if the
+     * link closes first).
+     */
+    public CompletableFuture<CertificateReply> requestCertificate(byte[] csr) {
+        CompletableFuture<CertificateReply> reply = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            if (renewal != null || !channel.isActive()) {
+                reply.completeExceptionally(new IllegalStateException(renewal != null
+                        ? "a renewal is already under way" : "the pipe closed"));
+                return;
+            }
+            renewal = reply;
+            channel.writeAndFlush(Frame.of(0, CertificateRequest.newBuilder()
+                    .setCsr(com.google.protobuf.ByteString.copyFrom(csr)).build()));
+        });
+        closed.thenAccept(reason -> reply.completeExceptionally(new IllegalStateException("the pipe closed: "
+                + reason)));
+        return reply;
     }
 
     private void goAwayArrived(GoAway goAway) {

@@ -16,6 +16,7 @@ import io.restpipe.internal.call.BodyMemory;
 import io.restpipe.internal.call.EventDispatcher;
 import io.restpipe.internal.call.PeerCalls;
 import io.restpipe.internal.call.PipeCall;
+import io.restpipe.internal.link.CertificateFrames;
 import io.restpipe.internal.link.PipeInitializer;
 import io.restpipe.internal.link.PipeLink;
 import io.restpipe.internal.link.ReconnectPolicy;
@@ -157,6 +158,18 @@ public final class PipeClient implements AutoCloseable {
                 }
             }));
         });
+    }
+
+    /**
+     * Asks the server, over the pipe, for a certificate for the key in {@code csr} (a renewal) and completes with the
+     * chain it issued; fails at once when the pipe is down, or with the server's words when it refuses.
+     */
+    public CompletableFuture<List<X509Certificate>> requestCertificate(byte[] csr) {
+        Peer session = current;
+        if (session == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the pipe is down"));
+        }
+        return session.link().requestCertificate(csr).thenApply(CertificateFrames::chain);
     }
 
     /** Refuses and closes the pipe when the server's certificate is one {@code revoked} names. */

@@ -17,6 +17,7 @@ import io.restpipe.internal.call.PipeCall;
 import io.restpipe.internal.directory.ConnectedPeer;
 import io.restpipe.internal.directory.InMemoryPeerDirectory;
 import io.restpipe.internal.directory.PeerDirectory;
+import io.restpipe.internal.link.CertificateDesk;
 import io.restpipe.internal.link.PipeInitializer;
 import io.restpipe.internal.link.PipeLink;
 import io.restpipe.internal.metrics.PipeMetrics;
@@ -80,6 +81,12 @@ public final class PipeServer implements AutoCloseable {
      */
     public PipeServer(PipeSettings settings, TlsMaterial tls, EventDispatcher dispatcher,
                       PipeListener listener, PipeMetrics metrics, BodyMemory bodyMemory, EventLoopGroup group) {
+        this(settings, tls, dispatcher, listener, metrics, bodyMemory, group, null);
+    }
+
+    /** @param desk where clients enrol and renew their certificates, when this server issues them; else null */
+    public PipeServer(PipeSettings settings, TlsMaterial tls, EventDispatcher dispatcher, PipeListener listener,
+                      PipeMetrics metrics, BodyMemory bodyMemory, EventLoopGroup group, CertificateDesk desk) {
         this.settings = settings;
         this.listener = listener;
         this.metrics = metrics;
@@ -104,7 +111,7 @@ public final class PipeServer implements AutoCloseable {
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new PipeInitializer(false, tls, null, settings, metrics, this::linkUp));
+                .childHandler(new PipeInitializer(false, tls, null, settings, metrics, this::linkUp, desk));
     }
 
     /** Starts accepting pipes on {@code address} (port 0 = any free port) and returns the bound address. */

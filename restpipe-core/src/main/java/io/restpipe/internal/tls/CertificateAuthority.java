@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -87,7 +88,7 @@ public final class CertificateAuthority {
         X500Principal subject = new X500Principal("CN=" + name);
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = builder(subject, subject, keys, validity)
+            X509v3CertificateBuilder builder = builder(subject, subject, keys.getPublic(), validity)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false,
@@ -116,7 +117,14 @@ public final class CertificateAuthority {
      */
     public Identity issue(String name, Role role, List<String> dnsNames, List<String> ipAddresses,
                           Duration validity) {
-        KeyPair keys = newKeyPair("EC", new ECGenParameterSpec("secp256r1"));
+        KeyPair keys = newLeafKeys();
+        return new Identity(keys.getPrivate(), List.of(certify(name, role, dnsNames, ipAddresses, keys.getPublic(),
+                validity)));
+    }
+
+    /** A certificate for {@code name} and {@code publicKey}, whose private key someone else holds (a CSR's). */
+    public X509Certificate certify(String name, Role role, List<String> dnsNames, List<String> ipAddresses,
+                                   PublicKey publicKey, Duration validity) {
         List<GeneralName> sans = new ArrayList<>();
         if (role == Role.SERVER) {
             dnsNames.forEach(dns -> sans.add(new GeneralName(GeneralName.dNSName, dns)));
@@ -127,7 +135,7 @@ public final class CertificateAuthority {
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = builder(certificate().getSubjectX500Principal(),
-                    new X500Principal("CN=" + name), keys, validity)
+                    new X500Principal("CN=" + name), publicKey, validity)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true,
                             new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
@@ -136,16 +144,20 @@ public final class CertificateAuthority {
                     .addExtension(Extension.authorityKeyIdentifier, false,
                             extensions.createAuthorityKeyIdentifier(certificate()))
                     .addExtension(Extension.subjectKeyIdentifier, false,
-                            extensions.createSubjectKeyIdentifier(keys.getPublic()));
+                            extensions.createSubjectKeyIdentifier(publicKey));
             if (!sans.isEmpty()) {
                 builder.addExtension(Extension.subjectAlternativeName, false,
                         new GeneralNames(sans.toArray(GeneralName[]::new)));
             }
-            X509Certificate certificate = sign(builder, new KeyPair(certificate().getPublicKey(), identity.key()));
-            return new Identity(keys.getPrivate(), List.of(certificate));
+            return sign(builder, new KeyPair(certificate().getPublicKey(), identity.key()));
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot issue a certificate for " + name, e);
         }
+    }
+
+    /** A new EC P-256 key pair, the kind this CA issues certificates for. */
+    public static KeyPair newLeafKeys() {
+        return newKeyPair("EC", new ECGenParameterSpec("secp256r1"));
     }
 
     /** Writes {@code issued} as {@code dir/name.crt.pem} and {@code dir/name.key.pem}. */
@@ -201,12 +213,12 @@ public final class CertificateAuthority {
         return crl;
     }
 
-    private static X509v3CertificateBuilder builder(X500Principal issuer, X500Principal subject, KeyPair keys,
+    private static X509v3CertificateBuilder builder(X500Principal issuer, X500Principal subject, PublicKey key,
                                                     Duration validity) {
         Instant now = Instant.now();
         BigInteger serial = new BigInteger(127, new SecureRandom());
         return new JcaX509v3CertificateBuilder(issuer, serial, Date.from(now.minus(Duration.ofMinutes(5))),
-                Date.from(now.plus(validity)), subject, keys.getPublic());
+                Date.from(now.plus(validity)), subject, key);
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair signer)

@@ -58,7 +58,8 @@ public final class PemFiles {
                 try {
                     return new JcaX509CRLConverter().getCRL(holder);
                 } catch (CRLException e) {
-                    throw new TlsConfigException("revocation list " + file + " cannot be decoded: " + e.getMessage(), e);
+                    throw new TlsConfigException("revocation list " + file + " cannot be decoded: " + e.getMessage(),
+                            e);
                 }
             }
         }

@@ -42,12 +42,21 @@ public final class TlsContexts {
 
     /** Like the other, refusing also the client certificates {@code revocations} (read at each handshake) revokes. */
     public static SslContext server(Identity identity, List<X509Certificate> ca, Supplier<Revocations> revocations) {
+        return server(identity, ca, revocations, false);
+    }
+
+    /**
+     * Like the other; with {@code enrolling}, a client may also connect without a certificate, to enrol (the
+     * pipe then lets it do nothing else).
+     */
+    public static SslContext server(Identity identity, List<X509Certificate> ca, Supplier<Revocations> revocations,
+                                    boolean enrolling) {
         try {
             SslContext context = SslContextBuilder.forServer(identity.key(), identity.chain())
                     .sslProvider(provider())
                     .keyStoreType(KEY_STORE_TYPE)
                     .trustManager(PipeTrustManager.of(ca, revocations))
-                    .clientAuth(ClientAuth.REQUIRE)
+                    .clientAuth(enrolling ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE)
                     .protocols(PROTOCOLS)
                     .sessionTimeout(SESSION_LIFETIME_SECONDS)
                     .build();
@@ -80,6 +89,23 @@ public final class TlsContexts {
                     .build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new TlsConfigException("cannot build the client TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The context of a client that has no certificate yet and connects only to enrol: it authenticates the server
+     * against {@code ca} and the host it dialed, and presents nothing.
+     */
+    public static SslContext enrolling(List<X509Certificate> ca) {
+        try {
+            return SslContextBuilder.forClient()
+                    .sslProvider(provider())
+                    .trustManager(PipeTrustManager.of(ca, Revocations::none))
+                    .endpointIdentificationAlgorithm("HTTPS")
+                    .protocols(PROTOCOLS)
+                    .build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new TlsConfigException("cannot build the enrolment TLS context: " + e.getMessage(), e);
         }
     }
 }

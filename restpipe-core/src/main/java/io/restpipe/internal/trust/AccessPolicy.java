@@ -112,7 +112,8 @@ public final class AccessPolicy {
         unknownKeys(node, RULE_KEYS, where);
         String effect = text(node, "effect", null, where);
         if (effect == null) {
-            throw new IllegalArgumentException("rule \"" + name + "\" has no effect: add effect = \"allow\" or \"deny\"");
+            throw new IllegalArgumentException("rule \"" + name + "\" has no effect: add effect = \"allow\" or "
+                    + "\"deny\"");
         }
         boolean allow = effect(effect, "effect of rule \"" + name + "\"");
         List<Glob> from = new ArrayList<>();
@@ -144,15 +145,16 @@ public final class AccessPolicy {
                 || (sender && who.startsWith("caller:"))) {
             return who;
         }
-        throw new IllegalArgumentException("rule \"" + rule + "\": " + key + " entry \"" + who + "\" names no one: write "
-                + (sender ? "caller:NAME, client:NAME or server" : "client:NAME or server") + " (* globs)");
+        throw new IllegalArgumentException("rule \"" + rule + "\": " + key + " entry \"" + who + "\" names no one: "
+                + "write " + (sender ? "caller:NAME, client:NAME or server" : "client:NAME or server") + " (* globs)");
     }
 
     private static boolean effect(String value, String key) {
         return switch (value) {
             case "allow" -> true;
             case "deny" -> false;
-            default -> throw new IllegalArgumentException(key + " must be \"allow\" or \"deny\", not \"" + value + "\"");
+            default -> throw new IllegalArgumentException(key + " must be \"allow\" or \"deny\", not \"" + value
+                    + "\"");
         };
     }
 

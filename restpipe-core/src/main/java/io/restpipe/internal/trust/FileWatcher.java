@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-reads a side's watched files on one thread of its own, every {@link #INTERVAL} (and runs its periodic checks): polling, unlike inotify, also
+ * Re-reads a side's watched files on one thread of its own, every {@link #INTERVAL}, and runs its periodic checks
+ * there. Polling, unlike inotify, also
  * sees a file replaced by a rename or behind a symbolic link (a Kubernetes secret), and costs a few small reads a
  * second. A file's listeners run on this thread after its new content is in force. Thread-safe.
  */
@@ -48,6 +49,18 @@ public final class FileWatcher implements AutoCloseable {
     /** Runs {@code task} once started, and every {@code period} after that, on the same thread. */
     public void every(Duration period, Runnable task) {
         periodic.add(new Periodic(period, task));
+    }
+
+    /**
+     * Runs {@code task} on the watcher's thread, between two looks at the files: what it writes is read whole.
+     * Runs it at once on the calling thread when the watcher is not running.
+     */
+    public synchronized void execute(Runnable task) {
+        if (thread == null || thread.isShutdown()) {
+            task.run();
+        } else {
+            thread.execute(task);
+        }
     }
 
     /** Starts polling, on a thread of its own; nothing when there is nothing to do. */

@@ -65,9 +65,9 @@ public final class GatewayTokens {
             }
             String[] fields = trimmed.split("\\s+");
             if (fields.length != 2) {
-                throw new IllegalArgumentException("line " + number + " has " + fields.length + " field(s); each line is "
-                        + "NAME SHA256-HEX-OF-TOKEN (e.g. webapp followed by the output of: printf %s \"$TOKEN\" | "
-                        + "sha256sum)");
+                throw new IllegalArgumentException("line " + number + " has " + fields.length + " field(s); each line "
+                        + "is NAME SHA256-HEX-OF-TOKEN (e.g. webapp followed by the output of: printf %s \"$TOKEN\" "
+                        + "| sha256sum)");
             }
             String hash = fields[1].toLowerCase(Locale.ROOT);
             if (hash.length() != 64 || !hash.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {

@@ -19,6 +19,7 @@ import java.util.function.Consumer;
  */
 public final class TlsFiles implements TlsMaterial {
     private final boolean server;
+    private final boolean enrolling;
     private final WatchedFile<Material> material;
     private final WatchedFile<Revocations> crl;
 
@@ -30,12 +31,14 @@ public final class TlsFiles implements TlsMaterial {
      * Reads the files now (an unusable one is an {@link IllegalArgumentException} naming it) and has
      * {@code watcher} re-read them.
      *
-     * @param crl     the revocation list, or {@code null} for none
-     * @param revoked told each new revocation list, to close the live pipes it revokes
+     * @param enrolling a server that lets clients without a certificate connect to enrol
+     * @param crl       the revocation list, or {@code null} for none
+     * @param revoked   told each new revocation list, to close the live pipes it revokes
      */
-    public TlsFiles(boolean server, Path cert, Path key, Path ca, Path crl, FileWatcher watcher,
+    public TlsFiles(boolean server, boolean enrolling, Path cert, Path key, Path ca, Path crl, FileWatcher watcher,
                     Consumer<Revocations> revoked) {
         this.server = server;
+        this.enrolling = enrolling;
         this.material = new WatchedFile<>("tls", "certificate, key and CA (--cert, --key, --ca)",
                 List.of(cert, key, ca),
                 texts -> build(Identity.load(cert, key), PemFiles.certificates(texts.get(2), ca.toString())));
@@ -48,7 +51,7 @@ public final class TlsFiles implements TlsMaterial {
     }
 
     private Material build(Identity identity, List<X509Certificate> ca) {
-        SslContext context = server ? TlsContexts.server(identity, ca, this::revocations)
+        SslContext context = server ? TlsContexts.server(identity, ca, this::revocations, enrolling)
                 : TlsContexts.client(identity, ca, this::revocations);
         return new Material(identity, ca, context);
     }

@@ -4,6 +4,8 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import io.restpipe.internal.wire.proto.BodyChunk;
 import io.restpipe.internal.wire.proto.Cancel;
+import io.restpipe.internal.wire.proto.CertificateReply;
+import io.restpipe.internal.wire.proto.CertificateRequest;
 import io.restpipe.internal.wire.proto.Credit;
 import io.restpipe.internal.wire.proto.Event;
 import io.restpipe.internal.wire.proto.EventReply;
@@ -22,9 +24,11 @@ public enum FrameType {
     CREDIT(0x05, Credit.parser()),
     CANCEL(0x06, Cancel.parser()),
     GOAWAY(0x07, GoAway.parser()),
+    CERTIFICATE_REQUEST(0x08, CertificateRequest.parser()),
     HEARTBEAT_REPLY(0x80, HeartbeatReply.parser()),
     EVENT_REPLY(0x81, EventReply.parser()),
-    HELLO_REPLY(0x82, HelloReply.parser());
+    HELLO_REPLY(0x82, HelloReply.parser()),
+    CERTIFICATE_REPLY(0x83, CertificateReply.parser());
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 
@@ -52,7 +56,7 @@ public enum FrameType {
 
     /** True for the types whose frames answer an earlier frame with the same id. */
     public boolean isReply() {
-        return this == HEARTBEAT_REPLY || this == EVENT_REPLY || this == HELLO_REPLY;
+        return this == HEARTBEAT_REPLY || this == EVENT_REPLY || this == HELLO_REPLY || this == CERTIFICATE_REPLY;
     }
 
     /** The type for a wire code; throws {@link FrameException} for a code no version defines. */
@@ -76,6 +80,8 @@ public enum FrameType {
         if (message instanceof GoAway) return GOAWAY;
         if (message instanceof Hello) return HELLO;
         if (message instanceof HelloReply) return HELLO_REPLY;
+        if (message instanceof CertificateRequest) return CERTIFICATE_REQUEST;
+        if (message instanceof CertificateReply) return CERTIFICATE_REPLY;
         throw new IllegalArgumentException("no frame type carries " + message.getClass().getName());
     }
 }
