@@ -53,11 +53,18 @@ public final class RestPipeClient implements AutoCloseable {
         // One loop: a client has one pipe, whose TLS runs on one thread anyway, and with the gateway's connections on
         // that same thread no call crosses threads. calls.sh: 1 caller p50 0.115 ms (0.129-0.142 with a loop per
         // core, where a gateway connection landed on the pipe's loop or not), 64 callers 1.96x ssh (1.85-1.97x).
-        this.runtime = new SideRuntime("client", 1, config);
-        this.pipe = new PipeClient(config.server, config.settings, runtime.tls(false, false, config),
-                runtime.dispatcher(), config.listener, runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops());
-        runtime.onRevocations(revocations -> pipe.refuseRevoked(revocations::revokes));
-        runtime.renewCertificate(config, pipe::requestCertificate, pipe::isConnected);
+        SideRuntime side = new SideRuntime("client", 1, config);
+        try {
+            PipeClient client = new PipeClient(config.server, config.settings, side.tls(false, false, config),
+                    side.dispatcher(), config.listener, side.metrics(), side.bodyMemory(), side.pipeLoops());
+            side.onRevocations(revocations -> client.refuseRevoked(revocations::revokes));
+            side.renewCertificate(config, client::requestCertificate, client::canRenewCertificate);
+            this.pipe = client;
+        } catch (RuntimeException unusable) {
+            side.close(() -> { });
+            throw unusable;
+        }
+        this.runtime = side;
     }
 
     public static Builder builder() {
@@ -74,21 +81,40 @@ public final class RestPipeClient implements AutoCloseable {
      */
     public static void enroll(InetSocketAddress server, Path ca, Path certificate, Path key, String token,
                               Duration timeout) {
+        // Where the files go is checked before the token is spent.
+        Path newKey = key.resolveSibling(key.getFileName() + ".new");
+        Path newCertificate = certificate.resolveSibling(certificate.getFileName() + ".new");
+        try {
+            for (Path file : List.of(newKey, newCertificate)) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+                Files.deleteIfExists(file);
+                Files.writeString(file, "");
+            }
+        } catch (IOException e) {
+            throw new StartupException("cannot write the certificate and key there: " + e, e);
+        }
         EventLoopGroup loop = EventLoops.create("restpipe-enrol", 1);
         try {
             KeyPair keys = CertificateAuthority.newLeafKeys();
             SslContext tls = TlsContexts.enrolling(PemFiles.readCertificates(ca));
             List<X509Certificate> chain = EnrolmentClient.enrol(loop, tls, server, token, CertificateRequests.create(keys, "enrolling"), timeout).join();
-            Path newKey = key.resolveSibling(key.getFileName() + ".new");
             PemFiles.write(newKey, true, keys.getPrivate());
+            PemFiles.write(newCertificate, false, chain.toArray());
             Files.move(newKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            PemFiles.writeAtomically(certificate, chain.toArray());
+            Files.move(newCertificate, certificate, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } catch (CompletionException e) {
             throw new StartupException("enrolment failed: " + Failures.describe(e), e.getCause());
         } catch (IOException e) {
             throw new StartupException("enrolment succeeded but the files cannot be written: " + e.getMessage(), e);
         } finally {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            try {
+                Files.deleteIfExists(newKey);
+                Files.deleteIfExists(newCertificate);
+            } catch (IOException e) {
+                // Leftovers of a failed attempt: harmless, overwritten by the next.
+            }
         }
     }
 

@@ -5,8 +5,10 @@ import io.restpipe.internal.directory.ConnectedPeer;
 import io.restpipe.internal.gateway.GatewayBackend;
 import io.restpipe.internal.gateway.GatewayRole;
 import io.restpipe.internal.peer.PipeServer;
+import io.restpipe.internal.tls.CertificateAuthority;
 import io.restpipe.internal.trust.CertificateIssuer;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,17 +41,28 @@ public final class RestPipeServer implements AutoCloseable {
         config.requireTls();
         this.config = config;
         // One loop per core: a server's pipes and gateway connections spread over them.
-        this.runtime = new SideRuntime("server", Runtime.getRuntime().availableProcessors(), config);
+        SideRuntime side = new SideRuntime("server", Runtime.getRuntime().availableProcessors(), config);
+        try {
+            this.pipe = pipe(config, side);
+        } catch (RuntimeException unusable) {
+            side.close(() -> { });
+            throw unusable;
+        }
+        this.runtime = side;
+    }
+
+    private static PipeServer pipe(Builder config, SideRuntime side) {
         CertificateIssuer issuer = config.issuerDir == null ? null
-                : new CertificateIssuer(config.issuerDir, config.clientCertificateValidity, runtime::revocations);
+                : new CertificateIssuer(config.issuerDir, config.clientCertificateValidity, side::revocations);
         if (issuer != null && !config.trustedCa.contains(issuer.certificate())) {
             log.warn("the issuer CA {} ({}) is not among the CAs this server trusts (--ca): the clients it enrolls "
                     + "will be refused; add its ca.crt.pem to the --ca file", issuer.certificate()
                     .getSubjectX500Principal().getName(), config.issuerDir);
         }
-        this.pipe = new PipeServer(config.settings, runtime.tls(true, issuer != null, config), runtime.dispatcher(),
-                config.listener, runtime.metrics(), runtime.bodyMemory(), runtime.pipeLoops(), issuer);
-        runtime.onRevocations(revocations -> pipe.refuseRevoked(revocations::revokes));
+        PipeServer pipe = new PipeServer(config.settings, side.tls(true, issuer != null, config), side.dispatcher(),
+                config.listener, side.metrics(), side.bodyMemory(), side.pipeLoops(), issuer);
+        side.onRevocations(revocations -> pipe.refuseRevoked(revocations::revokes));
+        return pipe;
     }
 
     public static Builder builder() {
@@ -143,6 +156,13 @@ public final class RestPipeServer implements AutoCloseable {
         public Builder pipeListen(InetSocketAddress address) {
             this.pipeListen = address;
             return this;
+        }
+
+        /** An issuing server checks its own CA's revocation list unless told another: it must not renew the revoked. */
+        @Override
+        Path crlInForce() {
+            Path issuersList = issuerDir == null ? null : issuerDir.resolve(CertificateAuthority.CRL_FILE);
+            return crlFile == null && issuersList != null && Files.exists(issuersList) ? issuersList : crlFile;
         }
 
         public RestPipeServer build() {

@@ -198,6 +198,11 @@ public abstract class SideConfig<B extends SideConfig<B>> {
         return handlers != null ? handlers : BuiltinHandlers.register(new Handlers(), side);
     }
 
+    /** The revocation list this side checks peers against, or {@code null}. */
+    Path crlInForce() {
+        return crlFile;
+    }
+
     void requireTls() {
         if (identity == null || trustedCa == null) {
             throw new IllegalStateException("a certificate, its key and the CA are required (tls(...))");

@@ -69,15 +69,16 @@ final class SideRuntime {
         this.metricsText = config.metricsText;
         this.metrics = new PipeMetrics(meters);
         this.bodyMemory = new BodyMemory(config.bodyMemory);
+        // Files first: one that does not parse stops the side before it has any thread to leave behind.
+        this.watcher = new FileWatcher(side, meters);
+        this.callers = config.gatewayAuth == null ? CallerCheck.OPEN : gatewayCallers(config.gatewayAuth);
+        this.access = config.acl == null ? null : accessControl(config.acl);
         // The pipe, its gateway and the forward's upstream connections share these threads: fewer threads handing
         // calls and bodies to each other beat more threads.
         this.pipeLoops = EventLoops.create("restpipe-" + side, loopThreads);
         this.forwarder = config.forward == null ? null : new HttpForwarder(config.forward,
                 config.forwardMaxConnections, config.forwardIdleTimeout, loopThreads);
         this.handlers = new HandlerDispatcher(config.handlersOrBuiltins(side), forwarder, config.exposeErrors);
-        this.watcher = new FileWatcher(side, meters);
-        this.callers = config.gatewayAuth == null ? CallerCheck.OPEN : gatewayCallers(config.gatewayAuth);
-        this.access = config.acl == null ? null : accessControl(config.acl);
         List<DispatchDecorator> dispatchDecorators = new ArrayList<>();
         if (access != null) {
             boolean server = side.equals("server");
@@ -116,7 +117,7 @@ final class SideRuntime {
                     enrolling) : TlsContexts.client(config.identity, config.trustedCa));
         }
         TlsFiles files = new TlsFiles(server, enrolling, config.certificateFile, config.keyFile, config.caFile,
-                config.crlFile, watcher, revocations -> onRevocations.accept(revocations));
+                config.crlInForce(), watcher, revocations -> onRevocations.accept(revocations));
         tlsFiles = files;
         // A client given files renews its certificate (see renewCertificate).
         watchExpiry(role, () -> files.identity().certificate(), !server);

@@ -11,6 +11,7 @@ import io.restpipe.internal.tls.CertificateAuthority;
 import io.restpipe.internal.tls.CertificateNames;
 import io.restpipe.internal.tls.PemFiles;
 import io.restpipe.internal.trust.EnrolmentTokens;
+import io.restpipe.internal.trust.IssuedCertificates;
 import io.restpipe.internal.wire.Frame;
 import io.restpipe.internal.wire.proto.Event;
 import java.math.BigInteger;
@@ -83,6 +84,8 @@ class EnrolmentTest {
         RestPipeClient.enroll(dialed(server), caFile(), cert, key, token, WAIT);
 
         X509Certificate issued = certificateIn(cert);
+        assertThat(new IssuedCertificates(dir).serials("edge-7")).as("on record, for pki revoke --name")
+                .containsExactly(issued.getSerialNumber());
         assertThat(CertificateNames.commonName(issued)).as("the token's name, not the request's").isEqualTo("edge-7");
         assertThat(Duration.between(Instant.now(), issued.getNotAfter().toInstant()))
                 .isBetween(Duration.ofDays(7).minusMinutes(1), Duration.ofDays(7));
@@ -144,6 +147,7 @@ class EnrolmentTest {
         await().atMost(WAIT).until(() -> !certificateIn(cert).getSerialNumber().equals(first));
         X509Certificate renewed = certificateIn(cert);
         assertThat(CertificateNames.commonName(renewed)).isEqualTo("alice");
+        assertThat(new IssuedCertificates(dir).serials("alice")).contains(renewed.getSerialNumber());
         assertThat(renewed.getNotAfter().toInstant()).isAfter(Instant.now().plus(Duration.ofDays(6)));
         await().atMost(WAIT).until(() -> reloads(alice, "applied") >= 1);
         assertThat(reloads(alice, "refused")).as("never a new key read beside the old certificate").isZero();

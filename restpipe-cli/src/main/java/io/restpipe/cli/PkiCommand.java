@@ -6,6 +6,7 @@ import io.restpipe.internal.tls.CertificateAuthority.Role;
 import io.restpipe.internal.tls.CertificateAuthority;
 import io.restpipe.internal.tls.PemFiles;
 import io.restpipe.internal.trust.EnrolmentTokens;
+import io.restpipe.internal.trust.IssuedCertificates;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -147,32 +148,41 @@ final class PkiCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             CertificateAuthority ca = CertificateAuthority.load(dir);
-            BigInteger serial;
+            List<BigInteger> serials = new ArrayList<>();
             String what;
             if (which.name != null) {
                 requireName(which.name);
+                // Its file from pki issue, and what a server run with --issuer-dir issued to it since (enrolment,
+                // renewals).
                 Path certificate = dir.resolve(which.name + ".crt.pem");
-                if (!Files.exists(certificate)) {
-                    throw new UsageError(certificate + " does not exist; revoke by --serial HEX a certificate "
-                            + "whose file is gone");
+                if (Files.exists(certificate)) {
+                    X509Certificate revoked = PemFiles.readCertificates(certificate).get(0);
+                    if (!revoked.getIssuerX500Principal().equals(ca.certificate().getSubjectX500Principal())) {
+                        throw new UsageError(certificate + " was issued by " + revoked.getIssuerX500Principal()
+                                + ", not by the CA in " + dir);
+                    }
+                    serials.add(revoked.getSerialNumber());
                 }
-                X509Certificate revoked = PemFiles.readCertificates(certificate).get(0);
-                if (!revoked.getIssuerX500Principal().equals(ca.certificate().getSubjectX500Principal())) {
-                    throw new UsageError(certificate + " was issued by " + revoked.getIssuerX500Principal()
-                            + ", not by the CA in " + dir);
+                serials.addAll(new IssuedCertificates(dir).serials(which.name));
+                if (serials.isEmpty()) {
+                    throw new UsageError(certificate + " does not exist and no certificate issued to " + which.name
+                            + " is on record; revoke by --serial HEX");
                 }
-                serial = revoked.getSerialNumber();
-                what = certificate + " (CN=" + which.name + ")";
+                what = "every certificate of " + which.name;
             } else {
                 try {
-                    serial = new BigInteger(which.serial.replace(":", ""), 16);
+                    serials.add(new BigInteger(which.serial.replace(":", ""), 16));
                 } catch (NumberFormatException e) {
                     throw new UsageError("--serial '" + which.serial + "' is not a hexadecimal number");
                 }
                 what = "the certificate";
             }
-            X509CRL crl = ca.revoke(dir, serial);
-            out().println("revoked " + what + ", serial " + serial.toString(16) + "; "
+            X509CRL crl = null;
+            for (BigInteger serial : serials) {
+                crl = ca.revoke(dir, serial);
+            }
+            out().println("revoked " + what + ", serial(s) " + String.join(", ",
+                    serials.stream().map(serial -> serial.toString(16)).toList()) + "; "
                     + dir.resolve(CertificateAuthority.CRL_FILE) + " now lists "
                     + crl.getRevokedCertificates().size() + " certificate(s)");
             return 0;
@@ -204,8 +214,14 @@ final class PkiCommand implements Callable<Integer> {
                 throw new UsageError(dir + " holds no CA (" + CertificateAuthority.CA_KEY_FILE + "); create one with "
                         + "restpipe pki init --dir " + dir);
             }
+            String token;
+            try {
+                token = new EnrolmentTokens(dir).create(name, ttl);
+            } catch (IllegalArgumentException tooLong) {
+                throw new UsageError("--ttl " + ttl.toDays() + " days is too long: " + tooLong.getMessage());
+            }
             // The token alone on stdout, for scripts.
-            out().println(new EnrolmentTokens(dir).create(name, ttl));
+            out().println(token);
             return 0;
         }
     }

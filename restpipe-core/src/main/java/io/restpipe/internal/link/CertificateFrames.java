@@ -21,7 +21,10 @@ public final class CertificateFrames {
     private CertificateFrames() {
     }
 
-    /** Runs {@code issue} off the event loop and completes with its reply: the chain, or the words of its refusal. */
+    /**
+     * Runs {@code issue} off the event loop and completes with its reply: the chain, or the words of its refusal or
+     * failure; it always completes.
+     */
     static CompletableFuture<CertificateReply> replyTo(Supplier<List<X509Certificate>> issue) {
         return CompletableFuture.supplyAsync(() -> {
             try {
@@ -32,8 +35,10 @@ public final class CertificateFrames {
                 return reply.build();
             } catch (IllegalArgumentException refused) {
                 return CertificateReply.newBuilder().setError(refused.getMessage()).build();
-            } catch (CertificateEncodingException e) {
-                return CertificateReply.newBuilder().setError("cannot encode the certificate: " + e).build();
+            } catch (CertificateEncodingException | RuntimeException e) {
+                // Whatever went wrong on this side, the client gets an answer and the desk stays usable.
+                return CertificateReply.newBuilder().setError("the server could not issue a certificate: " + e)
+                        .build();
             }
         }, SIGNING);
     }

@@ -35,8 +35,6 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
     private final Consumer<PipeLink> onLink;
     /** Where a server that issues certificates signs them; null when it issues none. */
     private final CertificateDesk desk;
-    /** The client's side of the handshake is done; an alert now is the server refusing its certificate. */
-    private boolean awaitingVerdict;
 
     /**
      * @param onLink told of each authenticated link, on its event loop, before the link reads a frame of a call
@@ -52,7 +50,6 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
             if (handshake.isSuccess() && clientSide) {
-                awaitingVerdict = true;
                 ctx.writeAndFlush(Frame.of(0, PipeLink.hello()));
             } else if (handshake.isSuccess() && !presentedCertificate(ctx)) {
                 if (desk == null) {
@@ -111,7 +108,7 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
             return CertificateAlerts.isMissingCertificate(reason) ? "the client sent no certificate: it has none, or "
                     + "none issued by a CA this server trusts (its --ca) (" + reason + ")" : reason;
         }
-        if (!awaitingVerdict && !CertificateAlerts.isRefusal(reason)) {
+        if (!CertificateAlerts.isRefusal(reason)) {
             return reason;
         }
         X509Certificate own = ownCertificate(ctx);

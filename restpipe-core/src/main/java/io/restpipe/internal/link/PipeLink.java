@@ -44,6 +44,8 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<PipeLink> LINK = AttributeKey.valueOf("restpipe.link");
     private static final String SOFTWARE = "restpipe-java";
     private static final List<String> CAPABILITIES = List.of("arguments", "headers", "cancel", "goaway", "stream");
+    /** The server's capability of signing certificates (enrolment, renewal): it runs with --issuer-dir. */
+    private static final String ISSUES_CERTIFICATES = "certificates";
 
     private final Channel channel;
     private final PeerInfo peer;
@@ -52,6 +54,8 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
     private volatile boolean goingAway;
     private volatile FrameReceiver receiver;
     private final FrameSink sink;
+    /** What the server said it can do, in its hello reply (the client's side). */
+    private volatile List<String> peerCapabilities = List.of();
     /** On a server that issues certificates, where this client renews its own; else null. */
     private final CertificateDesk desk;
     /** The client's renewal waiting for the server's reply; event loop only. */
@@ -171,7 +175,8 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private X509Certificate peerCertificate() {
+    /** The certificate the peer presented, or {@code null} when it cannot be read. Event loop only. */
+    public X509Certificate peerCertificate() {
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
         if (ssl == null) {
             return null;
@@ -202,10 +207,12 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
             switch (frame.type()) {
                 case HELLO -> channel.writeAndFlush(Frame.of(frame.id(), HelloReply.newBuilder()
                         .setProtocolVersion(WireMapping.PROTOCOL_VERSION).addAllCapabilities(CAPABILITIES)
+                        .addAllCapabilities(desk == null ? List.of() : List.of(ISSUES_CERTIFICATES))
                         .setSoftware(SOFTWARE).build()));
                 case HELLO_REPLY -> {
-                    log.debug("pipe to {} speaks protocol {}", peer.name(),
-                            frame.as(HelloReply.class).getProtocolVersion());
+                    HelloReply reply = frame.as(HelloReply.class);
+                    peerCapabilities = List.copyOf(reply.getCapabilitiesList());
+                    log.debug("pipe to {} speaks protocol {}", peer.name(), reply.getProtocolVersion());
                     return;
                 }
                 case GOAWAY -> {
@@ -244,6 +251,7 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
         boolean tooSoon = Instant.now().isBefore(lastSigned.plus(RENEWAL_SPACING));
         if (desk == null || signing || current == null || tooSoon) {
             String why = desk == null ? "this server issues no certificates (it runs without --issuer-dir)"
+                    : current == null ? "this pipe's certificate cannot be read"
                     : tooSoon ? "this pipe's client was given a certificate less than "
                     + RENEWAL_SPACING.toMinutes() + " minute ago"
                     : "a renewal of this client's certificate is already being signed";
@@ -262,6 +270,11 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
                     }
                     channel.writeAndFlush(Frame.of(frame.id(), reply));
                 }));
+    }
+
+    /** The client's side: whether the server said it signs certificates, so that a renewal can be asked of it. */
+    public boolean serverIssuesCertificates() {
+        return peerCapabilities.contains(ISSUES_CERTIFICATES);
     }
 
     /**

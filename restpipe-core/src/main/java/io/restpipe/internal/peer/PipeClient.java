@@ -172,6 +172,12 @@ public final class PipeClient implements AutoCloseable {
         return session.link().requestCertificate(csr).thenApply(CertificateFrames::chain);
     }
 
+    /** Whether the pipe is up to a server that signs certificates, so that this client can renew its own. */
+    public boolean canRenewCertificate() {
+        Peer session = current;
+        return session != null && session.link().serverIssuesCertificates();
+    }
+
     /** Refuses and closes the pipe when the server's certificate is one {@code revoked} names. */
     public void refuseRevoked(Predicate<X509Certificate> revoked) {
         Peer session = current;

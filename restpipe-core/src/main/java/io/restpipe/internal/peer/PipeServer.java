@@ -67,6 +67,8 @@ public final class PipeServer implements AutoCloseable {
      * accept queue overflows in a reconnect storm (its clients then wait out TCP retransmissions).
      */
     private final EventLoopGroup acceptor = EventLoops.create("restpipe-accept", 1);
+    /** The certificates the latest revocation list names, checked again as a pipe is admitted. */
+    private volatile Predicate<X509Certificate> revoked = certificate -> false;
     private final ExecutorService resolver;
     private final PeerDirectory<Peer> registry;
     private final EventDispatcher dispatcher;
@@ -167,8 +169,12 @@ public final class PipeServer implements AutoCloseable {
                 .thenApply(peer -> peer.calls().start(event, timeout, streamBody, contentLength));
     }
 
-    /** Refuses and closes the live pipes of the clients whose certificates {@code revoked} names. */
+    /**
+     * Refuses and closes the live pipes of the clients whose certificates {@code revoked} names, and from now on any
+     * pipe it names that comes up (one whose handshake was checked against the list before).
+     */
     public void refuseRevoked(Predicate<X509Certificate> revoked) {
+        this.revoked = revoked;
         for (Peer peer : registry.local()) {
             peer.link().refuseIf(revoked, "the certificate of client " + peer.peer().name()
                     + " was revoked (the server's --crl)");
@@ -181,6 +187,11 @@ public final class PipeServer implements AutoCloseable {
      * duplicated certificate, while one whose connection died silently comes back at once.
      */
     private void linkUp(PipeLink link) {
+        X509Certificate certificate = link.peerCertificate();
+        if (certificate != null && revoked.test(certificate)) {
+            link.refuse("the certificate of client " + link.peer().name() + " was revoked (the server's --crl)");
+            return;
+        }
         Peer newcomer = new Peer(link, new PeerCalls(link.peer(), false, dispatcher, settings, metrics, bodyMemory));
         Peer existing = registry.get(newcomer.peer().name());
         if (existing == null || !existing.isAvailable()) {

@@ -51,19 +51,31 @@ public final class PemFiles {
         return privateKey(parseObjects(pem, file), file);
     }
 
-    /** The certificate revocation list in the PEM text {@code pem} (read from {@code file}); fails if it holds none. */
+    /** The first certificate revocation list in the PEM text {@code pem} (read from {@code file}). */
     public static X509CRL crl(String pem, String file) {
+        return crls(pem, file).get(0);
+    }
+
+    /**
+     * Every certificate revocation list in the PEM text {@code pem} (read from {@code file}), one per CA; fails if
+     * it holds none.
+     */
+    public static List<X509CRL> crls(String pem, String file) {
+        List<X509CRL> crls = new ArrayList<>();
         for (Object object : parseObjects(pem, file)) {
             if (object instanceof X509CRLHolder holder) {
                 try {
-                    return new JcaX509CRLConverter().getCRL(holder);
+                    crls.add(new JcaX509CRLConverter().getCRL(holder));
                 } catch (CRLException e) {
                     throw new TlsConfigException("revocation list " + file + " cannot be decoded: " + e.getMessage(),
                             e);
                 }
             }
         }
-        throw new TlsConfigException("file " + file + " holds no PEM revocation list (-----BEGIN X509 CRL-----)");
+        if (crls.isEmpty()) {
+            throw new TlsConfigException("file " + file + " holds no PEM revocation list (-----BEGIN X509 CRL-----)");
+        }
+        return crls;
     }
 
     private static List<X509Certificate> certificates(List<Object> objects, String file) {

@@ -12,6 +12,8 @@ import java.util.function.Function;
  * naming the rule when denied. Thread-safe.
  */
 public final class AccessCheckedCalls implements CallDecorator {
+    private static final String CLIENT = "client:";
+
     private final AccessControl access;
     private final Function<String, CompletableFuture<String>> executor;
 
@@ -26,19 +28,22 @@ public final class AccessCheckedCalls implements CallDecorator {
 
     @Override
     public CompletableFuture<PipeCall> start(GatewayCall call, CallStarter next) {
-        return executor.apply(call.target()).thenCompose(who -> {
-            String sender = "caller:" + call.caller();
-            String verb = call.event().verb();
-            String noun = call.event().noun();
-            AccessDecision decision = access.check(sender, who, verb, noun);
-            if (!decision.allowed()) {
-                return CompletableFuture.failedFuture(new PipeException(PipeException.Kind.FORBIDDEN,
-                        AccessControl.denialMessage(decision, sender, who, verb, noun)));
-            }
-            // The name it resolved to, so that the pipe calls the client that was checked.
-            return next.start(who.startsWith(CLIENT) ? call.withTarget(who.substring(CLIENT.length())) : call);
-        });
+        CompletableFuture<String> resolving = executor.apply(call.target());
+        // Most targets are known at once (a connected client's name, the server): no stage to chain then.
+        String known = resolving.isDone() && !resolving.isCompletedExceptionally() ? resolving.join() : null;
+        return known != null ? check(call, known, next) : resolving.thenCompose(who -> check(call, who, next));
     }
 
-    private static final String CLIENT = "client:";
+    private CompletableFuture<PipeCall> check(GatewayCall call, String who, CallStarter next) {
+        String sender = "caller:" + call.caller();
+        String verb = call.event().verb();
+        String noun = call.event().noun();
+        AccessDecision decision = access.check(sender, who, verb, noun);
+        if (!decision.allowed()) {
+            return CompletableFuture.failedFuture(new PipeException(PipeException.Kind.FORBIDDEN,
+                    AccessControl.denialMessage(decision, sender, who, verb, noun)));
+        }
+        // The name it resolved to, so that the pipe calls the client that was checked.
+        return next.start(who.startsWith(CLIENT) ? call.withTarget(who.substring(CLIENT.length())) : call);
+    }
 }

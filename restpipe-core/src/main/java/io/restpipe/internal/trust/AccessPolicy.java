@@ -178,6 +178,10 @@ public final class AccessPolicy {
             return List.of(value.asText());
         }
         List<String> items = new ArrayList<>();
+        if (value.isArray() && value.isEmpty()) {
+            throw new IllegalArgumentException(key + " " + where + " is an empty list, which would match no one: leave "
+                    + "the key out to mean any, or list who (\"*\" for anyone)");
+        }
         if (value.isArray()) {
             for (JsonNode item : value) {
                 if (!item.isTextual()) {

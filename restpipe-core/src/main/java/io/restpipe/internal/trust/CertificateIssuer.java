@@ -26,6 +26,7 @@ public final class CertificateIssuer implements CertificateDesk {
     private static final Logger log = LoggerFactory.getLogger(CertificateIssuer.class);
 
     private final CertificateAuthority ca;
+    private final IssuedCertificates issued;
     private final EnrolmentTokens tokens;
     private final Duration validity;
     private final Supplier<Revocations> revocations;
@@ -38,6 +39,7 @@ public final class CertificateIssuer implements CertificateDesk {
     public CertificateIssuer(Path dir, Duration validity, Supplier<Revocations> revocations) {
         this.ca = CertificateAuthority.load(dir);
         this.tokens = new EnrolmentTokens(dir);
+        this.issued = new IssuedCertificates(dir);
         this.validity = validity;
         this.revocations = revocations;
     }
@@ -52,9 +54,9 @@ public final class CertificateIssuer implements CertificateDesk {
         // The request first: a bad one must not spend the token.
         PublicKey key = CertificateRequests.verifiedKey(csr);
         String name = tokens.redeem(token);
-        X509Certificate issued = ca.certify(name, Role.CLIENT, List.of(), List.of(), key, validity);
-        log.info("enrolled client {}: certificate {}", name, CertificateDiagnosis.describe(issued));
-        return List.of(issued);
+        X509Certificate certificate = record(ca.certify(name, Role.CLIENT, List.of(), List.of(), key, validity));
+        log.info("enrolled client {}: certificate {}", name, CertificateDiagnosis.describe(certificate));
+        return List.of(certificate);
     }
 
     @Override
@@ -69,11 +71,21 @@ public final class CertificateIssuer implements CertificateDesk {
                     + " is revoked: it is not renewed");
         }
         PublicKey key = CertificateRequests.verifiedKey(csr);
-        X509Certificate issued = ca.certify(CertificateNames.commonName(current), Role.CLIENT, List.of(), List.of(),
-                key, validity);
+        X509Certificate certificate = record(ca.certify(CertificateNames.commonName(current), Role.CLIENT, List.of(),
+                List.of(), key, validity));
         log.info("renewed certificate of {}: {}", CertificateNames.commonName(current),
-                CertificateDiagnosis.describe(issued));
-        return List.of(issued);
+                CertificateDiagnosis.describe(certificate));
+        return List.of(certificate);
+    }
+
+    /** Keeps a copy under the name, so that {@code pki revoke --name} finds every certificate of it. */
+    private X509Certificate record(X509Certificate certificate) {
+        try {
+            issued.add(certificate);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot keep a record of the certificate issued: " + e.getMessage(), e);
+        }
+        return certificate;
     }
 
     private boolean issuedHere(X509Certificate certificate) {

@@ -53,7 +53,8 @@ public final class CertificateRenewal {
     /**
      * @param current this side's certificate in force
      * @param server  sends a CSR over the pipe and completes with the chain the server issued
-     * @param pipeUp  whether the pipe is up: a renewal due while it is down waits for it, quietly
+     * @param pipeUp  whether the pipe is up to a server that signs certificates: a renewal due meanwhile waits,
+     *                quietly
      */
     public CertificateRenewal(Path certificateFile, Path keyFile, Supplier<X509Certificate> current,
                               Function<byte[], CompletableFuture<List<X509Certificate>>> server,
@@ -100,10 +101,13 @@ public final class CertificateRenewal {
 
     private void install(X509Certificate old, KeyPair keys, List<X509Certificate> chain) {
         try {
+            // Both written aside first: a full disk leaves the old pair whole, not a new key beside an old certificate.
             Path key = keyFile.resolveSibling(keyFile.getFileName() + ".new");
+            Path cert = certificateFile.resolveSibling(certificateFile.getFileName() + ".new");
             PemFiles.write(key, true, keys.getPrivate());
+            PemFiles.write(cert, false, chain.toArray());
             Files.move(key, keyFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            PemFiles.writeAtomically(certificateFile, chain.toArray());
+            Files.move(cert, certificateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             replaced = old.getSerialNumber();
             log.info("renewed this client's certificate: {} (the next renewal is due at {})",
                     CertificateDiagnosis.describe(chain.get(0)), due(chain.get(0)));

@@ -27,19 +27,51 @@ public final class EnrolmentTokens {
         this.dir = caDir.resolve(DIRECTORY);
     }
 
-    /** Makes a token good once for {@code name} until {@code ttl} from now, and returns it. */
+    /**
+     * Makes a token good once for {@code name} until {@code ttl} from now, and returns it; tokens that expired unused
+     * are deleted on the way.
+     *
+     * @throws IllegalArgumentException when {@code ttl} reaches past the last instant a date can hold
+     */
     public String create(String name, Duration ttl) throws IOException {
+        Instant expires;
+        try {
+            expires = Instant.now().plus(ttl);
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            throw new IllegalArgumentException("a token cannot live " + ttl.toDays() + " days");
+        }
+        deleteExpired();
         byte[] secret = new byte[24];
         RANDOM.nextBytes(secret);
         String token = "rpe_" + HexFormat.of().formatHex(secret);
         Files.createDirectories(dir);
         Properties entry = new Properties();
         entry.setProperty("name", name);
-        entry.setProperty("expires", Instant.now().plus(ttl).toString());
+        entry.setProperty("expires", expires.toString());
         StringBuilder text = new StringBuilder();
         entry.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
         Files.writeString(dir.resolve(GatewayTokens.sha256(token)), text);
         return token;
+    }
+
+    /** Deletes the tokens that expired unused, so that the directory holds only tokens still good. */
+    private void deleteExpired() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Properties entry = new Properties();
+                try (var reader = Files.newBufferedReader(file)) {
+                    entry.load(reader);
+                    if (Instant.now().isAfter(Instant.parse(entry.getProperty("expires", "")))) {
+                        Files.deleteIfExists(file);
+                    }
+                } catch (IOException | DateTimeParseException e) {
+                    // Not a token of ours, or being redeemed right now: left alone.
+                }
+            }
+        }
     }
 
     /**

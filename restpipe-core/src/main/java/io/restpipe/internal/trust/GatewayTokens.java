@@ -15,6 +15,14 @@ import java.util.Map;
 public final class GatewayTokens {
     private static final String BEARER = "bearer ";
     private static final HexFormat HEX = HexFormat.of();
+    /** One digest per thread: looking the algorithm up for every call costs more than hashing a token. */
+    private static final ThreadLocal<MessageDigest> DIGESTS = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    });
     /** SHA-256 of each allowed token (hex, lower case) → the caller's name. */
     private final Map<String, String> callers;
 
@@ -41,12 +49,9 @@ public final class GatewayTokens {
 
     /** SHA-256 of {@code token} in lower-case hex: what a {@code --gateway-auth} line holds for it. */
     public static String sha256(String token) {
-        try {
-            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
-        }
+        return HEX.formatHex(DIGESTS.get().digest(token.getBytes(StandardCharsets.UTF_8)));
     }
+
 
     /**
      * Parses a {@code --gateway-auth} file: one caller a line, {@code NAME SHA256-HEX}; blank lines and lines starting

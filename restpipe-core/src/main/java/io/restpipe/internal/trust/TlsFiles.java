@@ -44,7 +44,12 @@ public final class TlsFiles implements TlsMaterial {
                 texts -> build(Identity.load(cert, key), PemFiles.certificates(texts.get(2), ca.toString())));
         this.crl = crl == null ? null : new WatchedFile<>("crl", "revocation list (--crl)", crl,
                 text -> Revocations.parse(text, crl.toString(), material.get().ca()));
-        watcher.watch(material, () -> { });
+        // A revocation list refused for want of its CA is tried again once the CAs change.
+        watcher.watch(material, () -> {
+            if (this.crl != null) {
+                this.crl.retryRefused();
+            }
+        });
         if (this.crl != null) {
             watcher.watch(this.crl, () -> revoked.accept(this.crl.get()));
         }

@@ -75,6 +75,14 @@ public final class WatchedFile<T> implements Supplier<T> {
         return label;
     }
 
+    /**
+     * Has the next {@link #poll} parse content it refused before, when it depends on more than its own files (a
+     * revocation list checked against the CAs, which just changed).
+     */
+    public void retryRefused() {
+        refusedTexts = null;
+    }
+
     /** Re-reads the files and, when their content changed, parses it and puts it in force if it parses. */
     public Poll poll() {
         List<String> texts = null;

@@ -79,6 +79,21 @@ class CertificateDiagnosisTest {
     }
 
     @Test
+    void revocationListsOfSeveralCasInOneFileEachRevokeTheirOwnSerials() throws Exception {
+        Identity stranger = OTHER.issue("alice", Role.CLIENT, List.of(), List.of(), Duration.ofDays(1));
+        StringWriter pem = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
+            writer.writeObject(CA.crl(Map.of(alice.certificate().getSerialNumber(), Instant.now()), BigInteger.ONE));
+            writer.writeObject(OTHER.crl(Map.of(BigInteger.TEN, Instant.now()), BigInteger.ONE));
+        }
+        Revocations both = Revocations.parse(pem.toString(), "crl.pem", List.of(CA.certificate(),
+                OTHER.certificate()));
+        assertThat(both.revokes(alice.certificate())).isTrue();
+        assertThat(both.revokes(stranger.certificate())).as("same name, other CA, other serial").isFalse();
+        assertThat(both.size()).isEqualTo(2);
+    }
+
+    @Test
     void aRevocationListSignedByAnUntrustedCaIsRefused() throws Exception {
         StringWriter pem = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {

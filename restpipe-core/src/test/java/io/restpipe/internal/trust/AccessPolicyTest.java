@@ -89,6 +89,7 @@ class AccessPolicyTest {
             "[[rule]]\\nname = \"r\"\\neffect = \"allow\"\\nnoun = [\"x\"]|unknown key \"noun\" in rule \"r\"",
             "[[rule]]\\nname = \"r\"\\neffect = \"allow\"\\n[[rule]]\\nname = \"r\"\\neffect = \"deny\"|two rules are named \"r\"",
             "rule = 3|rules are written [[rule]]",
+            "[[rule]]\\nname = \"r\"\\neffect = \"allow\"\\nfrom = []|from in rule \"r\" is an empty list, which would match no one",
             "mode = |not valid TOML",
     })
     void aBadPolicyIsRefusedWithWordsThatNameTheProblem(String toml, String message) {
