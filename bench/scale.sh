@@ -11,7 +11,8 @@
 # to tell a difference from the order's own effect.
 #
 # Prints: time until all N are connected from a cold start, server RSS and heap per pipe, calls at a fixed rate
-# to random clients through the server gateway (p50/p99, measured by the load tool per request), a burst of
+# to random clients through the server gateway (p50/p99, measured by the load tool per request) and the server's CPU
+# time over those calls and their warm-up, a burst of
 # BURST calls at once and one of PIPELINED_BURST pipelined calls (each must end answered or refused with 503, none
 # hung), and time until all N are back
 # after the server is killed (-9) and restarted.
@@ -69,6 +70,8 @@ await_line() {
   return 1
 }
 
+# The CPU time a process has used, in clock ticks (100 a second on Linux).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 heap_kib() { jstat -gc "$1" | awk 'NR == 2 { printf "%.0f", $3 + $4 + $6 + $8 }'; }
 
@@ -96,7 +99,9 @@ measure() {
   CONNECTED=$(await_line "all $CLIENTS pipes connected in" 600)
   sleep 1
   RSS=$(rss_kib "$SERVER_PID"); HEAP=$(heap_kib "$SERVER_PID")
+  CPU_BEFORE=$(cpu_ticks "$SERVER_PID")
   CALLS=$(await_line "^calls:" $((CALL_SECONDS * 2 + 120)))
+  CPU_CALLS=$(( $(cpu_ticks "$SERVER_PID") - CPU_BEFORE ))
   BURST_RESULT=$(await_line "^burst: $BURST calls" 300)
   PIPELINED_RESULT="(no pipelined burst: PIPELINED_BURST=0)"
   if [ "$PIPELINED_BURST" -gt 0 ]; then
@@ -117,6 +122,7 @@ measure() {
     printf "server memory: RSS %.0f MiB (%.1f KiB per pipe over the idle server), heap used %.0f MiB (%.1f KiB per pipe)   (target: <= 100 KiB per pipe)\n", r / 1024, (r - b) / n, h / 1024, (h - bh) / n
   }'
   echo "$CALLS   (target: p99 <= 10 ms at 1,000/s)"
+  awk -v t="$CPU_CALLS" -v s="$CALL_SECONDS" 'BEGIN { printf "server CPU over the warm-up and the measured calls (%d s): %.2f s\n", 2 * s, t / 100 }'
   echo "$BURST_RESULT   (target: none hung)"
   echo "$PIPELINED_RESULT   (target: 20,000 at once, none hung)"
   echo "after kill -9 and restart: $BACK   (target: within 10 s)"

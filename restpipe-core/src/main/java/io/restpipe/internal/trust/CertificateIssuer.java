@@ -51,7 +51,9 @@ public final class CertificateIssuer implements CertificateDesk {
 
     @Override
     public List<X509Certificate> enrol(String token, byte[] csr) {
-        // The request first: a bad one must not spend the token.
+        // A stranger without a good token costs a file look-up, not a signature check; and a bad request must not
+        // spend a good token.
+        tokens.check(token);
         PublicKey key = CertificateRequests.verifiedKey(csr);
         String name = tokens.redeem(token);
         X509Certificate certificate = record(ca.certify(name, Role.CLIENT, List.of(), List.of(), key, validity));

@@ -75,19 +75,34 @@ public final class EnrolmentTokens {
     }
 
     /**
+     * The name {@code token} was made for, leaving it good.
+     *
+     * @throws IllegalArgumentException when it is unknown, used already, or expired
+     */
+    public String check(String token) {
+        return read(token, false);
+    }
+
+    /**
      * The name {@code token} was made for, which it can then never give again.
      *
      * @throws IllegalArgumentException when it is unknown, used already, or expired
      */
     public String redeem(String token) {
+        return read(token, true);
+    }
+
+    private String read(String token, boolean spend) {
         Path file = dir.resolve(GatewayTokens.sha256(token));
         Properties entry = new Properties();
         try {
             try (var reader = Files.newBufferedReader(file)) {
                 entry.load(reader);
             }
-            // Whoever deletes it first has redeemed it.
-            Files.delete(file);
+            if (spend) {
+                // Whoever deletes it first has redeemed it.
+                Files.delete(file);
+            }
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("the enrolment token is unknown or was used already: ask for a new one "
                     + "(restpipe pki token --dir CA_DIR --name NAME)");

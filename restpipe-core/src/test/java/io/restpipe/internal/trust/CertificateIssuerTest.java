@@ -44,6 +44,8 @@ class CertificateIssuerTest {
         String token = new EnrolmentTokens(dir).create("edge", Duration.ofMinutes(5));
         byte[] tampered = CertificateRequests.create(keys, "edge");
         tampered[tampered.length - 1] ^= 1;
+        assertThatThrownBy(() -> issuer.enrol("rpe_guess", new byte[] {1, 2, 3})).as("the token first: a stranger "
+                + "costs no signature check").hasMessageContaining("unknown or was used already");
         assertThatThrownBy(() -> issuer.enrol(token, tampered)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> issuer.enrol(token, new byte[] {1, 2, 3}))
                 .hasMessageContaining("not a valid PKCS#10 request");
