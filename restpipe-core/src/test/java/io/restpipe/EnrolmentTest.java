@@ -13,6 +13,7 @@ import io.restpipe.internal.tls.PemFiles;
 import io.restpipe.internal.trust.EnrolmentTokens;
 import io.restpipe.internal.trust.IssuedCertificates;
 import io.restpipe.internal.wire.Frame;
+import io.restpipe.internal.wire.proto.CertificateRequest;
 import io.restpipe.internal.wire.proto.Event;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
@@ -22,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,8 +99,8 @@ class EnrolmentTest {
 
         // Good once.
         Path again = home.resolve("again.crt.pem");
-        assertThatThrownBy(() -> RestPipeClient.enroll(dialed(server), caFile(), again, home.resolve("again.key.pem"),
-                token, WAIT)).isInstanceOf(StartupException.class)
+        assertThatThrownBy(() -> RestPipeClient.enroll(dialed(server), caFile(), again,
+                home.resolve("again.key.pem"), token, WAIT)).isInstanceOf(StartupException.class)
                 .hasMessageContaining("the enrolment token is unknown or was used already");
         assertThat(again).doesNotExist();
     }
@@ -118,13 +120,55 @@ class EnrolmentTest {
     @Test
     void aConnectionWithoutACertificateCanOnlyEnrol() throws Exception {
         RestPipeServer server = startIssuingServer(Duration.ofDays(7));
-        try (ScriptedPeer anonymous = ScriptedPeer.connect(server.pipeAddress().getPort(), null, List.of(ca.certificate()))) {
+        try (ScriptedPeer anonymous = ScriptedPeer.connect(server.pipeAddress().getPort(), null,
+                List.of(ca.certificate()))) {
             anonymous.awaitHandshake();
             anonymous.send(Frame.of(1, Event.newBuilder().setVersion(2).setVerb("GET").setNoun("count").build()));
             assertThat(anonymous.awaitClosed(WAIT)).isTrue();
         }
         assertThat(serverHandlerRuns).hasValue(0);
         assertThat(server.connectedClients()).isEmpty();
+    }
+
+    /**
+     * Strangers without a certificate (an issuing server lets them through TLS) that stay silent, send events, or
+     * guess tokens: each is closed, none spends a token, and a connected client keeps calling without a failure.
+     */
+    @Test
+    void strangersWithoutACertificateAreClosedAndCostAConnectedClientNothing() throws Exception {
+        fixture.settings(fixture.settings().withHeartbeat(Duration.ofMillis(500), Duration.ofSeconds(5)));
+        RestPipeServer server = startIssuingServer(Duration.ofDays(7));
+        String unused = new EnrolmentTokens(dir).create("kept", Duration.ofMinutes(10));
+        Identity goodIdentity = ca.issue("good", Role.CLIENT, List.of(), List.of(), Duration.ofDays(1));
+        RestPipeClient good = fixture.startClient(fixture.clientBuilder("good", server.pipeAddress())
+                .tls(goodIdentity, List.of(ca.certificate())));
+        await().atMost(WAIT).until(() -> server.connectedClients().contains("good"));
+
+        List<ScriptedPeer> strangers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 90; i++) {
+                ScriptedPeer stranger = ScriptedPeer.connect(server.pipeAddress().getPort(), null,
+                        List.of(ca.certificate()));
+                strangers.add(stranger);
+                stranger.awaitHandshake();
+                switch (i % 3) {
+                    case 0 -> { } // silent
+                    case 1 -> stranger.send(Frame.of(1, Event.newBuilder().setVersion(2).setVerb("GET")
+                            .setNoun("count").build()));
+                    default -> stranger.send(Frame.of(1, CertificateRequest.newBuilder()
+                            .setToken("rpe_guess_" + i).build()));
+                }
+                assertThat(HttpCalls.get(good.httpAddress(), "/server/count").statusCode()).isEqualTo(200);
+            }
+            for (ScriptedPeer stranger : strangers) {
+                assertThat(stranger.awaitClosed(WAIT)).as("every stranger closed, the silent ones too").isTrue();
+            }
+        } finally {
+            strangers.forEach(ScriptedPeer::close);
+        }
+        assertThat(server.connectedClients()).containsExactly("good");
+        assertThat(serverHandlerRuns).as("only the good client's calls ran").hasValue(90);
+        assertThat(new EnrolmentTokens(dir).check(unused)).as("no guess spent a token").isEqualTo("kept");
     }
 
     /**
