@@ -13,6 +13,8 @@ import java.util.List;
  * @param nounPath the noun's path segments as the caller wrote them, decoded: a segment may hold a {@code /} the
  *                 caller percent-encoded, which the noun (the segments joined by {@code /}) no longer shows; a
  *                 forward rebuilds the upstream path from these
+ * @param requestId the call's request id (the caller's {@code Idempotency-Key}, or one made for it), the same for
+ *                  every re-send of the call; {@code null} until the pipe gives it one as it is sent
  */
 public record PipeEvent(
         String verb,
@@ -24,7 +26,8 @@ public record PipeEvent(
         byte[] body,
         Duration timeout,
         StreamedBody stream,
-        List<String> nounPath) {
+        List<String> nounPath,
+        String requestId) {
 
     public PipeEvent {
         verb = verb.toUpperCase(java.util.Locale.ROOT);
@@ -33,6 +36,12 @@ public record PipeEvent(
         query = query == null ? "" : query;
         body = body == null ? new byte[0] : body;
         nounPath = nounPath == null ? List.of(noun.split("/", -1)) : List.copyOf(nounPath);
+    }
+
+    /** An event without a request id yet: the pipe gives it one as it is sent. */
+    public PipeEvent(String verb, String noun, List<String> arguments, String query, List<HeaderField> headers,
+                     String contentType, byte[] body, Duration timeout, StreamedBody stream, List<String> nounPath) {
+        this(verb, noun, arguments, query, headers, contentType, body, timeout, stream, nounPath, null);
     }
 
     /** An event whose noun's segments are the noun split at each {@code /}. */
@@ -48,11 +57,18 @@ public record PipeEvent(
 
     /** This event with its body inline. */
     public PipeEvent withBody(byte[] inline) {
-        return new PipeEvent(verb, noun, arguments, query, headers, contentType, inline, timeout, stream, nounPath);
+        return new PipeEvent(verb, noun, arguments, query, headers, contentType, inline, timeout, stream, nounPath,
+                requestId);
     }
 
     /** This event with an incoming streamed body attached. */
     public PipeEvent withStream(StreamedBody stream) {
-        return new PipeEvent(verb, noun, arguments, query, headers, contentType, body, timeout, stream, nounPath);
+        return new PipeEvent(verb, noun, arguments, query, headers, contentType, body, timeout, stream, nounPath,
+                requestId);
+    }
+
+    /** This event with the request id {@code id}: the same for every re-send of one call. */
+    public PipeEvent withRequestId(String id) {
+        return new PipeEvent(verb, noun, arguments, query, headers, contentType, body, timeout, stream, nounPath, id);
     }
 }

@@ -48,6 +48,21 @@ class ForwardTest {
         return fixture.startPair(server -> server.forward(target), "edge", client -> client.forward(target));
     }
 
+    /** SPEC §10: the upstream gets the call's request id as its Idempotency-Key: the caller's, or one made for it. */
+    @Test
+    void theUpstreamGetsTheCallsRequestIdAsItsIdempotencyKey() throws Exception {
+        Pair pair = startPair(upstream.uri());
+        HttpResponse<String> keyed = HttpCalls.send(pair.server().httpAddress(), "/client/edge/idempotency-key", "GET",
+                HttpRequest.BodyPublishers.noBody(), null, "Idempotency-Key", "order-4711");
+        assertThat(keyed.body()).isEqualTo("order-4711");
+        HttpResponse<String> made = HttpCalls.get(pair.client().httpAddress(), "/server/idempotency-key");
+        assertThat(made.body()).matches("[0-9a-f]{32}");
+        HttpResponse<String> bad = HttpCalls.send(pair.server().httpAddress(), "/client/edge/idempotency-key", "GET",
+                HttpRequest.BodyPublishers.noBody(), null, "Idempotency-Key", "x".repeat(256));
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("Idempotency-Key must be 1 to 255 visible ASCII characters");
+    }
+
     @Test
     void largeDownloadStreamsFromTheClientsUpstreamIntact() throws Exception {
         Pair pair = startPair(upstream.uri());

@@ -43,6 +43,8 @@ class GatewayTest {
                     seen.put("contentType", call.body().contentType());
                     seen.put("body", call.body().text());
                     seen.put("peer", call.peer().name());
+                    seen.put("requestId", call.requestId());
+                    seen.put("idempotencyHeader", call.header("Idempotency-Key").orElse(null));
                     return Reply.status(201).header("X-Answer", "42").json(seen);
                 })
                 .on("GET", "files/report", call -> "nested noun")
@@ -108,7 +110,13 @@ class GatewayTest {
             assertThat(seen.get("contentType").asText()).isEqualTo("text/x-test");
             assertThat(seen.get("body").asText()).isEqualTo("payload " + verb);
             assertThat(seen.get("peer").asText()).isEqualTo("fileserver");
+            assertThat(seen.get("requestId").asText()).as("one made for a call without a key").matches("[0-9a-f]{32}");
         }
+        HttpResponse<String> keyed = HttpCalls.send(pair.client().httpAddress(), "/server/echo", "POST",
+                BodyPublishers.ofString("x"), "text/plain", "Idempotency-Key", "order-4711");
+        JsonNode keyedSeen = JSON.readTree(keyed.body());
+        assertThat(keyedSeen.get("requestId").asText()).isEqualTo("order-4711");
+        assertThat(keyedSeen.get("idempotencyHeader").isNull()).as("the key is the request id, not a header").isTrue();
         HttpResponse<String> head = HttpCalls.send(pair.client().httpAddress(), "/server/echo", "HEAD",
                 BodyPublishers.noBody(), null);
         assertThat(head.statusCode()).isEqualTo(201);

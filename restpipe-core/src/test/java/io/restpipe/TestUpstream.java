@@ -35,6 +35,7 @@ public final class TestUpstream implements AutoCloseable {
         server.createContext("/digest", this::digest);
         server.createContext("/trickle", this::trickle);
         server.createContext("/endless", this::endless);
+        server.createContext("/idempotency-key", this::idempotencyKey);
         server.start();
     }
 
@@ -103,6 +104,16 @@ public final class TestUpstream implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Type", "text/plain");
         exchange.getResponseHeaders().set("X-Upstream", "digest");
         exchange.sendResponseHeaders(201, answer.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(answer);
+        }
+    }
+
+    /** Answers with the request's Idempotency-Key header(s), joined by commas, or "(none)". */
+    private void idempotencyKey(HttpExchange exchange) throws IOException {
+        java.util.List<String> keys = exchange.getRequestHeaders().get("Idempotency-Key");
+        byte[] answer = (keys == null ? "(none)" : String.join(",", keys)).getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(200, answer.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(answer);
         }

@@ -84,6 +84,14 @@ public final class Call {
         return parameters;
     }
 
+    /**
+     * The call's request id: the caller's {@code Idempotency-Key}, or one made for the call; the same for every
+     * re-send of it, so a handler with side effects can key them on it.
+     */
+    public String requestId() {
+        return event.requestId();
+    }
+
     public List<HeaderField> headers() {
         return event.headers();
     }

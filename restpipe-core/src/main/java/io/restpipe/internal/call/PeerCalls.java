@@ -147,7 +147,9 @@ public final class PeerCalls implements FrameReceiver {
         }
         outbound.put(id, call);
         metrics.callStarted();
-        Event wire = WireMapping.toWire(event, v1Peer, timeout, streamBody, contentLength);
+        // Every call carries a request id, so the executing side can tell a re-send from a new call.
+        PipeEvent identified = event.requestId() != null ? event : event.withRequestId(RequestIds.next());
+        Event wire = WireMapping.toWire(identified, v1Peer, timeout, streamBody, contentLength);
         sink.executor().execute(() -> {
             if (reply.isDone()) {
                 return;

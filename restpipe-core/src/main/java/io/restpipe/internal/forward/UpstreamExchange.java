@@ -52,6 +52,7 @@ import org.slf4j.event.Level;
  * Everything after {@link #start} runs on the upstream connection's event loop.
  */
 final class UpstreamExchange extends ChannelInboundHandlerAdapter {
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final Logger log = LoggerFactory.getLogger(UpstreamExchange.class);
     private static final RepeatedLog failures = new RepeatedLog(log, Level.WARN, Duration.ofSeconds(10));
     /**
@@ -166,6 +167,10 @@ final class UpstreamExchange extends ChannelInboundHandlerAdapter {
             }
         }
         headers.set(HttpHeaderNames.HOST, forwarder.hostHeader());
+        if (event.requestId() != null) {
+            // The upstream can tell a re-sent call from a new one by it, as the caller's own key (SPEC §10).
+            headers.set(IDEMPOTENCY_KEY, event.requestId());
+        }
         if (event.contentType() != null) {
             headers.set(HttpHeaderNames.CONTENT_TYPE, event.contentType());
         }

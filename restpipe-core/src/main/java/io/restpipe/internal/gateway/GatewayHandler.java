@@ -33,6 +33,7 @@ import io.restpipe.internal.call.BodyPieces;
 import io.restpipe.internal.call.InboundBody;
 import io.restpipe.internal.call.OutboundBody;
 import io.restpipe.internal.call.PipeCall;
+import io.restpipe.internal.call.RequestIds;
 import io.restpipe.internal.util.Durations;
 import io.restpipe.internal.util.RepeatedLog;
 import java.time.Duration;
@@ -53,6 +54,8 @@ import org.slf4j.event.Level;
 final class GatewayHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
     static final String TIMEOUT_HEADER = "X-Event-Timeout";
+    /** The caller's request id (SPEC §10); one is made for a call without it. */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** Bodies up to this size are gathered and sent inline in the event, the v1-compatible path. */
     static final int INLINE_BODY_MAX = 64 * 1024;
 
@@ -250,10 +253,14 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
         List<HeaderField> headers = new ArrayList<>();
         Duration timeout = null;
         String contentType = null;
+        String requestId = null;
         for (Map.Entry<String, String> header : request.headers()) {
             String name = header.getKey();
             if (name.equalsIgnoreCase(TIMEOUT_HEADER)) {
                 timeout = Durations.parse(header.getValue());
+            } else if (name.equalsIgnoreCase(IDEMPOTENCY_KEY)) {
+                // The call's request id, not a header: a forward hands it on as its own Idempotency-Key.
+                requestId = RequestIds.fromCaller(header.getValue());
             } else if (name.equalsIgnoreCase(HttpHeaderNames.CONTENT_TYPE.toString())) {
                 contentType = header.getValue();
             } else if (!HopByHop.isHopByHop(name)
@@ -262,7 +269,7 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return new PipeEvent(request.method().name(), route.noun(), route.arguments(), query, headers,
-                contentType, null, timeout, null, route.nounPath());
+                contentType, null, timeout, null, route.nounPath(), requestId != null ? requestId : RequestIds.next());
     }
 
     private FullHttpResponse tooLarge() {

@@ -44,6 +44,9 @@ public final class WireMapping {
         if (!event.query().isEmpty()) {
             wire.setQuery(event.query());
         }
+        if (event.requestId() != null) {
+            wire.setRequestId(event.requestId());
+        }
         for (HeaderField header : event.headers()) {
             wire.addHeaders(Header.newBuilder().setName(header.name()).setValue(header.value()));
         }
@@ -76,7 +79,7 @@ public final class WireMapping {
         return new PipeEvent(wire.getVerb(), noun, arguments, wire.getQuery(), headers,
                 wire.hasMimetype() ? wire.getMimetype() : null, wire.getData().toByteArray(),
                 wire.hasTimeoutMs() ? Duration.ofMillis(wire.getTimeoutMs()) : null, null,
-                pathSpellsNoun ? wire.getNounPathList() : null);
+                pathSpellsNoun ? wire.getNounPathList() : null, wire.hasRequestId() ? wire.getRequestId() : null);
     }
 
     public static EventReply toWire(PipeReply reply, boolean bodyFollows, long contentLength) {

@@ -26,6 +26,13 @@ class WireMappingTest {
             new HeaderField("Accept", "text/plain"), new HeaderField("X-Trace", "def"));
     private static final byte[] BODY = {0, 1, 2, (byte) 0xff, 'h', 'i'};
 
+    @Test
+    void theRequestIdTravelsAndAnEventWithoutOneArrivesWithoutOne() {
+        assertThat(WireMapping.fromWire(WireMapping.toWire(EVENT.withRequestId("order-4711"), false, null, false, -1))
+                .requestId()).isEqualTo("order-4711");
+        assertThat(WireMapping.fromWire(WireMapping.toWire(EVENT, false, null, false, -1)).requestId()).isNull();
+    }
+
     private static final PipeEvent EVENT = new PipeEvent("POST", "files/upload", List.of("a b", "c/d", "é"),
             "x=1&y=%20", HEADERS, "application/octet-stream", BODY, null, null);
 
