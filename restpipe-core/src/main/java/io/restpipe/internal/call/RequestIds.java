@@ -1,7 +1,6 @@
 package io.restpipe.internal.call;
 
-import java.security.SecureRandom;
-import java.util.HexFormat;
+import io.restpipe.internal.util.RandomIds;
 
 /**
  * Request ids (SPEC §10): what a caller gives as {@code Idempotency-Key}, or 128 random bits made for a call that
@@ -10,17 +9,12 @@ import java.util.HexFormat;
 public final class RequestIds {
     /** The longest key a caller may give: enough for a UUID or a hash, short enough to keep in a table. */
     public static final int MAX_LENGTH = 255;
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final HexFormat HEX = HexFormat.of();
-
     private RequestIds() {
     }
 
     /** A new id, 32 hex digits. */
     public static String next() {
-        byte[] bits = new byte[16];
-        RANDOM.nextBytes(bits);
-        return HEX.formatHex(bits);
+        return RandomIds.next();
     }
 
     /**

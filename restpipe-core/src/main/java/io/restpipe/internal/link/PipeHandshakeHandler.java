@@ -35,22 +35,25 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
     private final Consumer<PipeLink> onLink;
     /** Where a server that issues certificates signs them; null when it issues none. */
     private final CertificateDesk desk;
+    private final String instanceId;
 
     /**
      * @param onLink told of each authenticated link, on its event loop, before the link reads a frame of a call
      * @param desk   on a server that issues certificates, where a connection without one enrols; else null
+     * @param instanceId this side's instance, told to the peer in the hello or hello reply
      */
-    PipeHandshakeHandler(boolean clientSide, Consumer<PipeLink> onLink, CertificateDesk desk) {
+    PipeHandshakeHandler(boolean clientSide, Consumer<PipeLink> onLink, CertificateDesk desk, String instanceId) {
         this.clientSide = clientSide;
         this.onLink = onLink;
         this.desk = desk;
+        this.instanceId = instanceId;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
             if (handshake.isSuccess() && clientSide) {
-                ctx.writeAndFlush(Frame.of(0, PipeLink.hello()));
+                ctx.writeAndFlush(Frame.of(0, PipeLink.hello(instanceId)));
             } else if (handshake.isSuccess() && !presentedCertificate(ctx)) {
                 if (desk == null) {
                     CloseReason.close(ctx.channel(), "the client presented no certificate");
@@ -91,7 +94,7 @@ final class PipeHandshakeHandler extends ChannelInboundHandlerAdapter {
         X509Certificate peerCert = (X509Certificate) ssl.engine().getSession().getPeerCertificates()[0];
         PeerInfo peer = new PeerInfo(CertificateNames.commonName(peerCert),
                 (InetSocketAddress) ctx.channel().remoteAddress());
-        PipeLink link = new PipeLink(ctx.channel(), peer, desk);
+        PipeLink link = new PipeLink(ctx.channel(), peer, desk, instanceId);
         ctx.pipeline().addLast("link", link);
         ctx.pipeline().remove(this);
         onLink.accept(link);

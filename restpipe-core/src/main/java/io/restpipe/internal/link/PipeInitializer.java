@@ -13,6 +13,7 @@ import io.restpipe.PipeSettings;
 import io.restpipe.internal.metrics.PipeMetrics;
 import io.restpipe.internal.tls.TlsMaterial;
 import io.restpipe.internal.util.ConnectionLimit;
+import io.restpipe.internal.util.RandomIds;
 import io.restpipe.internal.wire.BodyChunkEncoder;
 import io.restpipe.internal.wire.FrameDecoder;
 import io.restpipe.internal.wire.FrameEncoder;
@@ -38,6 +39,7 @@ public final class PipeInitializer extends ChannelInitializer<Channel> {
     private final ConnectionLimit limiter;
     private final HandshakeGate gate;
     private final CertificateDesk desk;
+    private final String instanceId;
 
     /**
      * @param serverAddress the host and port the client dialed, whose host the server certificate must name;
@@ -47,13 +49,17 @@ public final class PipeInitializer extends ChannelInitializer<Channel> {
      */
     public PipeInitializer(boolean clientSide, TlsMaterial tls, InetSocketAddress serverAddress,
                     PipeSettings settings, PipeMetrics metrics, Consumer<PipeLink> onLink) {
-        this(clientSide, tls, serverAddress, settings, metrics, onLink, null);
+        this(clientSide, tls, serverAddress, settings, metrics, onLink, null, RandomIds.next());
     }
 
-    /** @param desk on a server that issues certificates, where clients enrol and renew theirs; else null */
-    public PipeInitializer(boolean clientSide, TlsMaterial tls, InetSocketAddress serverAddress,
-                    PipeSettings settings, PipeMetrics metrics, Consumer<PipeLink> onLink, CertificateDesk desk) {
+    /**
+     * @param desk       on a server that issues certificates, where clients enrol and renew theirs; else null
+     * @param instanceId this side's instance (new each time its server or client starts), told in every hello
+     */
+    public PipeInitializer(boolean clientSide, TlsMaterial tls, InetSocketAddress serverAddress, PipeSettings settings,
+                           PipeMetrics metrics, Consumer<PipeLink> onLink, CertificateDesk desk, String instanceId) {
         this.desk = desk;
+        this.instanceId = instanceId;
         this.clientSide = clientSide;
         this.tls = tls;
         this.serverAddress = serverAddress;
@@ -112,7 +118,7 @@ public final class PipeInitializer extends ChannelInitializer<Channel> {
         // silent peers (twice the interval) would blame the silence this side caused by not reading.
         pipeline.addLast("replyBacklog", new ReplyBacklog(settings.maxQueuedBytes(), settings.heartbeatInterval()));
         // Before the heartbeats, so that the server's first frame (even a heartbeat reply) reaches it.
-        pipeline.addLast("handshake", new PipeHandshakeHandler(clientSide, onLink, desk));
+        pipeline.addLast("handshake", new PipeHandshakeHandler(clientSide, onLink, desk, instanceId));
         pipeline.addLast("heartbeat", new HeartbeatHandler(clientSide, settings.heartbeatInterval(),
                 settings.heartbeatTimeout(), metrics));
     }

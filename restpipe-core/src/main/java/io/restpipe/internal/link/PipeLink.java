@@ -11,6 +11,7 @@ import io.restpipe.FatalErrors;
 import io.restpipe.PeerInfo;
 import io.restpipe.internal.tls.PipeTrustManager;
 import io.restpipe.internal.util.CloseReason;
+import io.restpipe.internal.util.RandomIds;
 import io.restpipe.internal.wire.Frame;
 import io.restpipe.internal.wire.FrameException;
 import io.restpipe.internal.wire.FrameReceiver;
@@ -54,6 +55,9 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
     private volatile boolean goingAway;
     private volatile FrameReceiver receiver;
     private final FrameSink sink;
+    private final String instanceId;
+    /** The peer's instance, from its hello or hello reply; null until then, or when it does not say (older peers). */
+    private volatile String peerInstance;
     /** What the server said it can do, in its hello reply (the client's side). */
     private volatile List<String> peerCapabilities = List.of();
     /** On a server that issues certificates, where this client renews its own; else null. */
@@ -68,14 +72,18 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
     private static final Duration RENEWAL_SPACING = Duration.ofMinutes(1);
 
     public PipeLink(Channel channel, PeerInfo peer) {
-        this(channel, peer, null);
+        this(channel, peer, null, RandomIds.next());
     }
 
-    /** @param desk on a server that issues certificates, where this link's client renews its own; else null */
-    public PipeLink(Channel channel, PeerInfo peer, CertificateDesk desk) {
+    /**
+     * @param desk       on a server that issues certificates, where this link's client renews its own; else null
+     * @param instanceId this side's instance, new each time its server or client starts: told in the hello reply
+     */
+    public PipeLink(Channel channel, PeerInfo peer, CertificateDesk desk, String instanceId) {
         this.channel = channel;
         this.peer = peer;
         this.desk = desk;
+        this.instanceId = instanceId;
         this.sink = new ChannelFrameSink(channel, () -> goingAway);
         channel.attr(LINK).set(this);
         channel.closeFuture().addListener(f -> onClosed());
@@ -86,10 +94,18 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
         return channel.attr(LINK).get();
     }
 
-    /** The client's first frame, which starts the v2 conversation. */
-    static Hello hello() {
+    /** The client's first frame, which starts the v2 conversation; {@code instanceId} is the client's instance. */
+    static Hello hello(String instanceId) {
         return Hello.newBuilder().setProtocolVersion(WireMapping.PROTOCOL_VERSION)
-                .addAllCapabilities(CAPABILITIES).setSoftware(SOFTWARE).build();
+                .addAllCapabilities(CAPABILITIES).setSoftware(SOFTWARE).setInstanceId(instanceId).build();
+    }
+
+    /**
+     * The instance of the process on the other end, as its hello said: a new one means the peer restarted, and
+     * what it had in flight is gone. {@code null} until the hello, or for a peer that does not say.
+     */
+    public String peerInstance() {
+        return peerInstance;
     }
 
     /**
@@ -205,13 +221,18 @@ public final class PipeLink extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof Frame frame) {
             switch (frame.type()) {
-                case HELLO -> channel.writeAndFlush(Frame.of(frame.id(), HelloReply.newBuilder()
-                        .setProtocolVersion(WireMapping.PROTOCOL_VERSION).addAllCapabilities(CAPABILITIES)
-                        .addAllCapabilities(desk == null ? List.of() : List.of(ISSUES_CERTIFICATES))
-                        .setSoftware(SOFTWARE).build()));
+                case HELLO -> {
+                    Hello hello = frame.as(Hello.class);
+                    peerInstance = hello.hasInstanceId() ? hello.getInstanceId() : null;
+                    channel.writeAndFlush(Frame.of(frame.id(), HelloReply.newBuilder()
+                            .setProtocolVersion(WireMapping.PROTOCOL_VERSION).addAllCapabilities(CAPABILITIES)
+                            .addAllCapabilities(desk == null ? List.of() : List.of(ISSUES_CERTIFICATES))
+                            .setSoftware(SOFTWARE).setInstanceId(instanceId).build()));
+                }
                 case HELLO_REPLY -> {
                     HelloReply reply = frame.as(HelloReply.class);
                     peerCapabilities = List.copyOf(reply.getCapabilitiesList());
+                    peerInstance = reply.hasInstanceId() ? reply.getInstanceId() : null;
                     log.debug("pipe to {} speaks protocol {}", peer.name(), reply.getProtocolVersion());
                     return;
                 }

@@ -25,6 +25,7 @@ import io.restpipe.internal.tls.TlsMaterial;
 import io.restpipe.internal.util.CloseReason;
 import io.restpipe.internal.util.EventLoops;
 import io.restpipe.internal.util.Failures;
+import io.restpipe.internal.util.RandomIds;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class PipeClient implements AutoCloseable {
+    /** This process's instance of this side: new each time it is built, told to every peer in the hello (SPEC §10). */
+    private final String instanceId = RandomIds.next();
     private static final Logger log = LoggerFactory.getLogger(PipeClient.class);
 
     private final InetSocketAddress serverAddress;
@@ -86,7 +89,8 @@ public final class PipeClient implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.heartbeatTimeout().toMillis())
-                .handler(new PipeInitializer(true, tls, serverAddress, settings, metrics, this::linkUp));
+                .handler(new PipeInitializer(true, tls, serverAddress, settings, metrics, this::linkUp, null,
+                        instanceId));
         this.calls = new PeerCalls(new PeerInfo(serverAddress.getHostString(), serverAddress), true, dispatcher,
                 settings, metrics, bodyMemory);
     }

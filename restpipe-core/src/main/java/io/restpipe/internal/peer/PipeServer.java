@@ -24,6 +24,7 @@ import io.restpipe.internal.metrics.PipeMetrics;
 import io.restpipe.internal.tls.TlsContexts;
 import io.restpipe.internal.tls.TlsMaterial;
 import io.restpipe.internal.util.EventLoops;
+import io.restpipe.internal.util.RandomIds;
 import io.restpipe.internal.util.RepeatedLog;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class PipeServer implements AutoCloseable {
+    /** This process's instance of this side: new each time it is built, told to every peer in the hello (SPEC §10). */
+    private final String instanceId = RandomIds.next();
     private static final Logger log = LoggerFactory.getLogger(PipeServer.class);
     private static final Duration IDLE_NOTICE = Duration.ofMinutes(1);
     private static final int RESOLVER_THREADS = 8;
@@ -113,7 +116,8 @@ public final class PipeServer implements AutoCloseable {
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.readSizes())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
-                .childHandler(new PipeInitializer(false, tls, null, settings, metrics, this::linkUp, desk));
+                .childHandler(new PipeInitializer(false, tls, null, settings, metrics, this::linkUp, desk,
+                        instanceId));
     }
 
     /** Starts accepting pipes on {@code address} (port 0 = any free port) and returns the bound address. */
