@@ -287,6 +287,16 @@ final class GatewayHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == RequestTimeouts.TimedOut.INSTANCE && exchange != null) {
+            // Refused with 408: its call is cancelled and its slot free before the caller reads the answer.
+            exchange.callerGone();
+            exchange = null;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         inbox.forEach(ReferenceCountUtil::release);
         inbox.clear();

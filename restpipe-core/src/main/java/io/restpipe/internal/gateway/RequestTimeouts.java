@@ -125,7 +125,12 @@ final class RequestTimeouts extends ChannelInboundHandlerAdapter {
                 : "the request's body stopped coming for ";
         slow.log("408 " + state, "closing gateway connection " + context.channel().remoteAddress() + ": " + what
                 + headerNanos / 1_000_000 + " ms (--http-header-timeout)");
+        // The request is over now, not when the caller closes: its call and its call slot are given up first.
+        context.fireUserEventTriggered(TimedOut.INSTANCE);
         LingeringClose.after(context.writeAndFlush(Unpooled.wrappedBuffer(RawResponses.error(408, "Request Timeout",
                 what + headerNanos / 1_000_000 + " ms"))));
     }
+
+    /** Told down the pipeline when a request is refused with 408: the request it was reading is over. */
+    enum TimedOut { INSTANCE }
 }
