@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -82,13 +81,11 @@ public final class RestPipeClient implements AutoCloseable {
     public static void enroll(InetSocketAddress server, Path ca, Path certificate, Path key, String token,
                               Duration timeout) {
         // Where the files go is checked before the token is spent.
-        Path newKey = key.resolveSibling(key.getFileName() + ".new");
-        Path newCertificate = certificate.resolveSibling(certificate.getFileName() + ".new");
         try {
-            for (Path file : List.of(newKey, newCertificate)) {
+            for (Path file : List.of(PemFiles.aside(key), PemFiles.aside(certificate))) {
                 Files.createDirectories(file.toAbsolutePath().getParent());
-                Files.deleteIfExists(file);
                 Files.writeString(file, "");
+                Files.delete(file);
             }
         } catch (IOException e) {
             throw new StartupException("cannot write the certificate and key there: " + e, e);
@@ -97,24 +94,15 @@ public final class RestPipeClient implements AutoCloseable {
         try {
             KeyPair keys = CertificateAuthority.newLeafKeys();
             SslContext tls = TlsContexts.enrolling(PemFiles.readCertificates(ca));
-            List<X509Certificate> chain = EnrolmentClient.enrol(loop, tls, server, token, CertificateRequests.create(keys, "enrolling"), timeout).join();
-            PemFiles.write(newKey, true, keys.getPrivate());
-            PemFiles.write(newCertificate, false, chain.toArray());
-            Files.move(newKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(newCertificate, certificate, StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
+            byte[] csr = CertificateRequests.create(keys, "enrolling");
+            List<X509Certificate> chain = EnrolmentClient.enrol(loop, tls, server, token, csr, timeout).join();
+            PemFiles.replaceIdentity(certificate, key, keys.getPrivate(), chain);
         } catch (CompletionException e) {
             throw new StartupException("enrolment failed: " + Failures.describe(e), e.getCause());
         } catch (IOException e) {
             throw new StartupException("enrolment succeeded but the files cannot be written: " + e.getMessage(), e);
         } finally {
             loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            try {
-                Files.deleteIfExists(newKey);
-                Files.deleteIfExists(newCertificate);
-            } catch (IOException e) {
-                // Leftovers of a failed attempt: harmless, overwritten by the next.
-            }
         }
     }
 

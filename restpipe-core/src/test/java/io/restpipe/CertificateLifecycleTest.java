@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,14 +45,11 @@ class CertificateLifecycleTest {
 
     private final CertificateAuthority ca = CertificateAuthority.create("Lifecycle CA " + System.nanoTime(), VALIDITY);
 
-    /** Writes {@code identity} as NAME.crt.pem and NAME.key.pem in {@code dir}, each renamed into place. */
+    /** Writes {@code identity} as NAME.crt.pem and NAME.key.pem in {@code dir}, as a renewal replaces them. */
     private Identity issue(CertificateAuthority by, String name, Role role) throws Exception {
         Identity identity = by.issue(name, role, List.of("localhost"), List.of("127.0.0.1"), VALIDITY);
-        Path key = dir.resolve(name + ".key.pem.new");
-        PemFiles.write(key, true, identity.key());
-        Files.move(key, dir.resolve(name + ".key.pem"), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-        PemFiles.writeAtomically(dir.resolve(name + ".crt.pem"), identity.certificate());
+        PemFiles.replaceIdentity(dir.resolve(name + ".crt.pem"), dir.resolve(name + ".key.pem"), identity.key(),
+                identity.chain());
         return identity;
     }
 

@@ -50,7 +50,7 @@ public final class CertificateDiagnosis {
             return which + " is not valid before " + leaf.getNotBefore().toInstant() + ": check the clocks of both "
                     + "machines (and of the one that issued it)";
         }
-        if (trusted.stream().noneMatch(ca -> signedBy(leaf, ca))) {
+        if (trusted.stream().noneMatch(ca -> issuedBy(leaf, ca))) {
             return which + " is not signed by a CA this side trusts (--ca: " + trusted.stream()
                     .map(ca -> ca.getSubjectX500Principal().getName()).collect(Collectors.joining("; "))
                     + "): give this side the CA " + leaf.getIssuerX500Principal().getName() + " in its --ca file "
@@ -70,7 +70,8 @@ public final class CertificateDiagnosis {
         return null;
     }
 
-    private static boolean signedBy(X509Certificate certificate, X509Certificate ca) {
+    /** True when {@code ca} issued {@code certificate}: its name as issuer, and its key's signature. */
+    public static boolean issuedBy(X509Certificate certificate, X509Certificate ca) {
         if (!certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
             return false;
         }

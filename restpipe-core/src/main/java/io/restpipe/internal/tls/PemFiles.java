@@ -146,9 +146,34 @@ public final class PemFiles {
      * reads it half written.
      */
     public static void writeAtomically(Path file, Object... objects) throws IOException {
-        Path next = file.resolveSibling(file.getFileName() + ".new");
+        Path next = aside(file);
         write(next, false, objects);
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /**
+     * Replaces a certificate chain and its key: both written aside first, then renamed into place, key first, so a
+     * full disk leaves the old pair whole rather than a new key beside an old certificate.
+     */
+    public static void replaceIdentity(Path certificate, Path key, PrivateKey privateKey, List<X509Certificate> chain)
+            throws IOException {
+        Path newKey = aside(key);
+        Path newCertificate = aside(certificate);
+        try {
+            write(newKey, true, privateKey);
+            write(newCertificate, false, chain.toArray());
+            Files.move(newKey, key, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(newCertificate, certificate, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(newKey);
+            Files.deleteIfExists(newCertificate);
+        }
+    }
+
+    /** Where {@code file}'s next content is written before it is renamed over it. */
+    public static Path aside(Path file) {
+        return file.resolveSibling(file.getFileName() + ".new");
     }
 
     private static List<Object> readObjects(Path file) {

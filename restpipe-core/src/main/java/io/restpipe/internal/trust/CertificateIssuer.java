@@ -8,7 +8,6 @@ import io.restpipe.internal.tls.CertificateNames;
 import io.restpipe.internal.tls.CertificateRequests;
 import io.restpipe.internal.tls.Revocations;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -91,14 +90,6 @@ public final class CertificateIssuer implements CertificateDesk {
     }
 
     private boolean issuedHere(X509Certificate certificate) {
-        if (!certificate.getIssuerX500Principal().equals(ca.certificate().getSubjectX500Principal())) {
-            return false;
-        }
-        try {
-            certificate.verify(ca.certificate().getPublicKey());
-            return true;
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
+        return CertificateDiagnosis.issuedBy(certificate, ca.certificate());
     }
 }

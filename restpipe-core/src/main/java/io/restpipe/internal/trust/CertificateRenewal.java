@@ -9,9 +9,7 @@ import io.restpipe.internal.util.Failures;
 import io.restpipe.internal.util.RepeatedLog;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -101,13 +99,7 @@ public final class CertificateRenewal {
 
     private void install(X509Certificate old, KeyPair keys, List<X509Certificate> chain) {
         try {
-            // Both written aside first: a full disk leaves the old pair whole, not a new key beside an old certificate.
-            Path key = keyFile.resolveSibling(keyFile.getFileName() + ".new");
-            Path cert = certificateFile.resolveSibling(certificateFile.getFileName() + ".new");
-            PemFiles.write(key, true, keys.getPrivate());
-            PemFiles.write(cert, false, chain.toArray());
-            Files.move(key, keyFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(cert, certificateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            PemFiles.replaceIdentity(certificateFile, keyFile, keys.getPrivate(), chain);
             replaced = old.getSerialNumber();
             log.info("renewed this client's certificate: {} (the next renewal is due at {})",
                     CertificateDiagnosis.describe(chain.get(0)), due(chain.get(0)));
